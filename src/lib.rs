@@ -1,0 +1,11 @@
+//! mfaenv: get an MFA-backed AWS session into a shell, and keep it there.
+
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod log;
+pub mod mfa;
+pub mod profile;
+pub mod session;
+pub mod shell;
+pub mod sts;

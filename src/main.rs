@@ -1,0 +1,44 @@
+//! Parses the command line, runs the command and maps its outcome to an exit code.
+
+use clap::Parser;
+use mfaenv::cli::Cli;
+use mfaenv::commands;
+use std::io::Write;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    // A panic's message could carry anything it formatted: show only where it happened.
+    std::panic::set_hook(Box::new(|info| {
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("mfaenv: internal error{place}; please report it");
+    }));
+    let cli = Cli::parse();
+    match commands::run(cli) {
+        Ok(output) => {
+            let mut stdout = std::io::stdout().lock();
+            if stdout
+                .write_all(output.stdout.as_bytes())
+                .and_then(|()| stdout.flush())
+                .is_err()
+            {
+                eprintln!("mfaenv: could not write the script to stdout");
+                return ExitCode::from(1);
+            }
+            for notice in output.notices {
+                eprintln!("{notice}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(mfaenv::error::Error::Cancelled) => {
+            eprintln!("mfaenv: cancelled");
+            ExitCode::from(130)
+        }
+        Err(e) => {
+            eprintln!("mfaenv: {e}");
+            ExitCode::from(e.exit_code() as u8)
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! Getting the MFA code: from `--token-code`, from the profile's `mfa_process`, or from the
+//! person at the terminal (never stdin or stdout, so it works inside `$(…)`).
+
+use crate::error::{Error, Result};
+use crate::profile::{MfaSerial, ProfileName};
+use std::fmt;
+use std::io::ErrorKind;
+use std::process::{Command, Stdio};
+
+/// How many codes one `use` takes from the terminal, malformed or rejected, before it gives up.
+pub const MAX_TRIES: u8 = 3;
+
+/// A one-time code: exactly six digits.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokenCode(String);
+
+impl TokenCode {
+    /// Six digits, ignoring white space around and inside (authenticator apps show `123 456`).
+    pub fn parse(text: &str) -> Option<TokenCode> {
+        let digits: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        (digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit()))
+            .then_some(TokenCode(digits))
+    }
+
+    /// The code as STS takes it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for TokenCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenCode(******)")
+    }
+}
+
+/// Where codes come from for one `use`.
+#[derive(Debug)]
+pub enum CodeSource {
+    /// `--token-code CODE`: one code, no second chance.
+    Given(String),
+    /// The profile's `mfa_process`, run through the system shell.
+    Process(String),
+    /// Asked on the terminal, up to [`MAX_TRIES`] times.
+    Terminal,
+}
+
+/// Hands out codes for one profile and counts the tries.
+pub struct Asker<'a> {
+    source: CodeSource,
+    profile: &'a ProfileName,
+    serial: &'a MfaSerial,
+    tries_left: u8,
+}
+
+impl<'a> Asker<'a> {
+    /// An asker for `profile`'s device `serial`.
+    pub fn new(source: CodeSource, profile: &'a ProfileName, serial: &'a MfaSerial) -> Self {
+        Asker {
+            source,
+            profile,
+            serial,
+            tries_left: MAX_TRIES,
+        }
+    }
+
+    /// The next code to try.
+    pub fn code(&mut self) -> Result<TokenCode> {
+        match &self.source {
+            CodeSource::Given(text) => {
+                self.tries_left = 0;
+                TokenCode::parse(text).ok_or_else(|| {
+                    Error::Usage(
+                        "--token-code takes the 6-digit code your MFA device shows now".into(),
+                    )
+                })
+            }
+            CodeSource::Process(command) => {
+                self.tries_left = 0;
+                run_mfa_process(command, self.profile)
+            }
+            CodeSource::Terminal => self.ask_terminal(),
+        }
+    }
+
+    /// Whether another code may be asked for after AWS rejected one.
+    pub fn can_retry(&self) -> bool {
+        matches!(self.source, CodeSource::Terminal) && self.tries_left > 0
+    }
+
+    fn ask_terminal(&mut self) -> Result<TokenCode> {
+        while self.tries_left > 0 {
+            self.tries_left -= 1;
+            let prompt = format!(
+                "MFA code for profile '{}' ({}): ",
+                self.profile, self.serial
+            );
+            let answer = read_terminal(&prompt, self.profile)?;
+            if answer.trim().is_empty() {
+                return Err(Error::Cancelled);
+            }
+            match TokenCode::parse(&answer) {
+                Some(code) => return Ok(code),
+                None if self.tries_left > 0 => {
+                    eprintln!("mfaenv: that is not a 6-digit code; try again (empty to cancel)")
+                }
+                None => {}
+            }
+        }
+        Err(too_many_tries(self.profile))
+    }
+}
+
+/// The error after the last try.
+pub fn too_many_tries(profile: &ProfileName) -> Error {
+    Error::Runtime(format!(
+        "no valid MFA code for profile '{profile}' after {MAX_TRIES} tries; check the device and run mfaenv use {profile} again"
+    ))
+}
+
+/// Reads one line on the terminal with the typed digits shown, as authenticator codes are.
+fn read_terminal(prompt: &str, profile: &ProfileName) -> Result<String> {
+    let config = rpassword::ConfigBuilder::new()
+        .password_feedback_partial_mask('*', 6)
+        .build();
+    let _guard = IgnoreInterrupt::new();
+    match rpassword::prompt_password_with_config(prompt, config) {
+        Ok(answer) => Ok(answer),
+        Err(e) if matches!(e.kind(), ErrorKind::Interrupted | ErrorKind::UnexpectedEof) => {
+            Err(Error::Cancelled)
+        }
+        Err(e) => Err(Error::Usage(format!(
+            "no terminal to ask for the MFA code of profile '{profile}' ({e}); pass --token-code CODE or set mfa_process in the profile"
+        ))),
+    }
+}
+
+/// While alive, Ctrl-C does not kill the process: rpassword sees it, restores the terminal
+/// (echo back on) and returns `Interrupted`, which cancels cleanly.
+struct IgnoreInterrupt {
+    #[cfg(unix)]
+    previous: libc::sighandler_t,
+}
+
+impl IgnoreInterrupt {
+    fn new() -> Self {
+        IgnoreInterrupt {
+            // SAFETY: replacing a signal disposition with SIG_IGN has no preconditions.
+            #[cfg(unix)]
+            previous: unsafe { libc::signal(libc::SIGINT, libc::SIG_IGN) },
+        }
+    }
+}
+
+impl Drop for IgnoreInterrupt {
+    fn drop(&mut self) {
+        // SAFETY: restores the disposition read in `new`.
+        #[cfg(unix)]
+        unsafe {
+            libc::signal(libc::SIGINT, self.previous);
+        }
+    }
+}
+
+/// Runs `mfa_process` with its stderr on the terminal and reads the code from its stdout.
+fn run_mfa_process(command: &str, profile: &ProfileName) -> Result<TokenCode> {
+    #[cfg(windows)]
+    let mut cmd = {
+        let mut c = Command::new("cmd");
+        c.arg("/C").arg(command);
+        c
+    };
+    #[cfg(not(windows))]
+    let mut cmd = {
+        let mut c = Command::new("sh");
+        c.arg("-c").arg(command);
+        c
+    };
+    let output = cmd
+        .stdin(Stdio::inherit())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| {
+            Error::Runtime(format!(
+                "cannot run mfa_process of profile '{profile}': {e}"
+            ))
+        })?;
+    if !output.status.success() {
+        return Err(Error::Runtime(format!(
+            "mfa_process of profile '{profile}' failed ({}); run it by hand to see why",
+            output.status
+        )));
+    }
+    TokenCode::parse(&String::from_utf8_lossy(&output.stdout)).ok_or_else(|| {
+        Error::Runtime(format!(
+            "mfa_process of profile '{profile}' did not print a 6-digit code"
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_exactly_six_digits() {
+        assert_eq!(TokenCode::parse("123456").unwrap().as_str(), "123456");
+        assert_eq!(TokenCode::parse(" 123 456\n").unwrap().as_str(), "123456");
+        for bad in ["12345", "1234567", "12345a", "", "１２３４５６", "12-456"] {
+            assert!(TokenCode::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn debug_hides_the_code() {
+        assert!(!format!("{:?}", TokenCode::parse("123456").unwrap()).contains("123456"));
+    }
+
+    fn ids() -> (ProfileName, MfaSerial) {
+        (
+            ProfileName::choose(Some("p"), None).unwrap(),
+            MfaSerial::parse("arn:aws:iam::123456789012:mfa/a").unwrap(),
+        )
+    }
+
+    #[test]
+    fn a_given_code_gets_one_try() {
+        let (p, s) = ids();
+        let mut asker = Asker::new(CodeSource::Given("654321".into()), &p, &s);
+        assert_eq!(asker.code().unwrap().as_str(), "654321");
+        assert!(!asker.can_retry());
+        let mut asker = Asker::new(CodeSource::Given("65432".into()), &p, &s);
+        assert_eq!(asker.code().unwrap_err().exit_code(), 2);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn mfa_process_output_is_the_code() {
+        let (p, s) = ids();
+        let mut asker = Asker::new(CodeSource::Process("echo ' 111222'".into()), &p, &s);
+        assert_eq!(asker.code().unwrap().as_str(), "111222");
+        let mut asker = Asker::new(CodeSource::Process("echo nope".into()), &p, &s);
+        assert!(
+            asker
+                .code()
+                .unwrap_err()
+                .to_string()
+                .contains("did not print")
+        );
+        let mut asker = Asker::new(CodeSource::Process("exit 3".into()), &p, &s);
+        assert!(asker.code().unwrap_err().to_string().contains("failed"));
+    }
+}

@@ -1,0 +1,350 @@
+//! Resolving a profile from the AWS config and credentials files, read by aws-config's loader.
+
+use crate::error::{Error, Result, error_chain, printable};
+use crate::session::Secret;
+use aws_config::profile::ProfileSet;
+use aws_runtime::env_config::file::EnvConfigFiles;
+use aws_types::os_shim_internal::{Env, Fs};
+use std::fmt;
+use std::path::PathBuf;
+
+/// The name of a profile in the AWS config files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProfileName(String);
+
+impl ProfileName {
+    /// The profile to use: the one named, else `AWS_PROFILE`, else `default`.
+    pub fn choose(named: Option<&str>, aws_profile: Option<&str>) -> Result<ProfileName> {
+        let name = named
+            .or(aws_profile.filter(|p| !p.is_empty()))
+            .unwrap_or("default");
+        if name.is_empty() || name.chars().any(char::is_control) {
+            return Err(Error::Usage(format!(
+                "'{}' is not a profile name; name a profile from your AWS config file",
+                printable(name)
+            )));
+        }
+        Ok(ProfileName(name.to_owned()))
+    }
+
+    /// The name as written in the files.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ProfileName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The identity of an MFA device, as STS takes it in `SerialNumber`: the ARN of a virtual or
+/// FIDO device (`arn:aws:iam::123456789012:mfa/alice`) or a hardware device's serial.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MfaSerial(String);
+
+impl MfaSerial {
+    /// Checks STS's own constraint: 9 to 256 characters of `[\w+=/:,.@-]`.
+    pub fn parse(text: &str) -> std::result::Result<MfaSerial, String> {
+        let len = text.chars().count();
+        let allowed = |c: char| c.is_ascii_alphanumeric() || "_+=/:,.@-".contains(c);
+        if !(9..=256).contains(&len) || !text.chars().all(allowed) {
+            return Err(format!(
+                "invalid MFA serial '{}': expected the ARN of the MFA device, such as arn:aws:iam::123456789012:mfa/alice (9 to 256 characters of letters, digits and _+=/:,.@-)",
+                printable(text)
+            ));
+        }
+        Ok(MfaSerial(text.to_owned()))
+    }
+
+    /// The serial as STS takes it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The account id in the device's ARN, when the serial is an ARN.
+    pub fn account(&self) -> Option<&str> {
+        let mut parts = self.0.split(':');
+        let (arn, _partition, service, _region, account) = (
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+            parts.next()?,
+        );
+        (arn == "arn" && service == "iam" && !account.is_empty()).then_some(account)
+    }
+}
+
+impl fmt::Display for MfaSerial {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Where the AWS CLI, and so mfaenv, looks for its two files.
+#[derive(Clone, Debug)]
+pub struct Files {
+    /// `AWS_CONFIG_FILE` or `~/.aws/config`.
+    pub config: PathBuf,
+    /// `AWS_SHARED_CREDENTIALS_FILE` or `~/.aws/credentials`.
+    pub credentials: PathBuf,
+}
+
+impl Files {
+    /// The paths as the AWS CLI finds them, for messages.
+    pub fn locate() -> Files {
+        let home = std::env::var_os("HOME")
+            .or_else(|| std::env::var_os("USERPROFILE"))
+            .map(PathBuf::from)
+            .unwrap_or_default();
+        let pick = |var: &str, default: &str| match std::env::var_os(var) {
+            Some(p) if !p.is_empty() => expand_home(PathBuf::from(p), &home),
+            _ => home.join(".aws").join(default),
+        };
+        Files {
+            config: pick("AWS_CONFIG_FILE", "config"),
+            credentials: pick("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+        }
+    }
+}
+
+fn expand_home(path: PathBuf, home: &std::path::Path) -> PathBuf {
+    match path.strip_prefix("~") {
+        Ok(rest) => home.join(rest),
+        Err(_) => path,
+    }
+}
+
+/// What mfaenv needs of a profile to ask STS for an MFA session.
+#[derive(Clone, Debug)]
+pub struct Profile {
+    /// The profile's name.
+    pub name: ProfileName,
+    /// The IAM user's long-term access key id.
+    pub access_key_id: String,
+    /// The IAM user's long-term secret key.
+    pub secret_access_key: Secret,
+    /// `mfa_serial`, checked.
+    pub mfa_serial: Option<MfaSerial>,
+    /// `mfa_process`: a command that prints the current code.
+    pub mfa_process: Option<String>,
+    /// `region`, when the profile has one.
+    pub region: Option<String>,
+}
+
+/// Reads and merges the config and credentials files with aws-config's own loader, honouring
+/// `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` as the AWS CLI does.
+pub async fn load(files: &Files) -> Result<ProfileSet> {
+    load_with(&Fs::real(), &Env::real(), files).await
+}
+
+/// [`load`] with the file system and environment given, for tests.
+pub async fn load_with(fs: &Fs, env: &Env, files: &Files) -> Result<ProfileSet> {
+    aws_config::profile::load(fs, env, &EnvConfigFiles::default(), None)
+        .await
+        .map_err(|e| {
+            Error::Config(format!(
+                "cannot read the AWS config files ({} and {}): {}",
+                files.config.display(),
+                files.credentials.display(),
+                printable(&error_chain(&e))
+            ))
+        })
+}
+
+/// Resolves `name` from the merged files: its long-term keys (never the environment's),
+/// its MFA device and region. `serial_flag` (`--serial-number`) wins over `mfa_serial`.
+pub fn resolve(
+    set: &ProfileSet,
+    name: &ProfileName,
+    serial_flag: Option<&str>,
+    files: &Files,
+) -> Result<Profile> {
+    let Some(p) = set.get_profile(name.as_str()) else {
+        return Err(not_found(set, name, files));
+    };
+    let get = |key: &str| p.get(key).map(str::trim).filter(|v| !v.is_empty());
+    let missing = |key: &str| {
+        Error::Config(format!(
+            "profile '{name}' has no {key}: add the long-term keys of your IAM user to its section in {}",
+            files.credentials.display()
+        ))
+    };
+    let access_key_id = get("aws_access_key_id").ok_or_else(|| missing("aws_access_key_id"))?;
+    let secret = get("aws_secret_access_key").ok_or_else(|| missing("aws_secret_access_key"))?;
+    if get("aws_session_token").is_some() {
+        return Err(Error::Config(format!(
+            "profile '{name}' holds temporary credentials (aws_session_token); mfaenv needs the long-term keys of an IAM user in {}",
+            files.credentials.display()
+        )));
+    }
+    let mfa_serial = match serial_flag.or(get("mfa_serial")) {
+        Some(s) => {
+            Some(MfaSerial::parse(s).map_err(|m| Error::Config(format!("profile '{name}': {m}")))?)
+        }
+        None => None,
+    };
+    Ok(Profile {
+        name: name.clone(),
+        access_key_id: access_key_id.to_owned(),
+        secret_access_key: Secret::new(secret),
+        mfa_serial,
+        mfa_process: get("mfa_process").map(str::to_owned),
+        region: get("region").map(str::to_owned),
+    })
+}
+
+fn not_found(set: &ProfileSet, name: &ProfileName, files: &Files) -> Error {
+    let mut names: Vec<&str> = set.profiles().collect();
+    names.sort_unstable();
+    let hint = match closest(name.as_str(), &names) {
+        Some(close) => format!("; did you mean '{close}'?"),
+        None if names.is_empty() => {
+            format!("; no profiles are defined there (see the README for a config example)")
+        }
+        None => format!("; profiles there: {}", names.join(", ")),
+    };
+    Error::Config(format!(
+        "profile '{name}' not found in {} or {}{hint}",
+        files.config.display(),
+        files.credentials.display()
+    ))
+}
+
+/// The known name nearest to `wanted`, when one is near enough to be a likely typo.
+fn closest<'a>(wanted: &str, names: &[&'a str]) -> Option<&'a str> {
+    names
+        .iter()
+        .map(|n| (edit_distance(wanted, n), *n))
+        .filter(|(d, n)| *d <= (n.chars().count().max(3) / 3).max(1))
+        .min()
+        .map(|(_, n)| n)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (prev + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            prev = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files() -> Files {
+        Files {
+            config: "/h/.aws/config".into(),
+            credentials: "/h/.aws/credentials".into(),
+        }
+    }
+
+    fn set(config: &str, credentials: &str) -> ProfileSet {
+        let fs = Fs::from_slice(&[
+            ("/h/.aws/config", config),
+            ("/h/.aws/credentials", credentials),
+        ]);
+        let env = Env::from_slice(&[("HOME", "/h")]);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(load_with(&fs, &env, &files())).unwrap()
+    }
+
+    fn name(n: &str) -> ProfileName {
+        ProfileName::choose(Some(n), None).unwrap()
+    }
+
+    const CREDS: &str = "[foobar]\naws_access_key_id = AKIAFOO\naws_secret_access_key = s3cr3t\n";
+
+    #[test]
+    fn merges_profile_section_of_config_with_credentials() {
+        let config = "[profile foobar]\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\nregion = eu-west-1\n";
+        let p = resolve(&set(config, CREDS), &name("foobar"), None, &files()).unwrap();
+        assert_eq!(p.access_key_id, "AKIAFOO");
+        assert_eq!(p.secret_access_key.expose(), "s3cr3t");
+        assert_eq!(p.region.as_deref(), Some("eu-west-1"));
+        let serial = p.mfa_serial.unwrap();
+        assert_eq!(serial.account(), Some("123456789012"));
+    }
+
+    #[test]
+    fn default_profile_is_bare_in_config() {
+        let config = "[default]\nmfa_serial = arn:aws:iam::123456789012:mfa/bob\n";
+        let creds = "[default]\naws_access_key_id = AKIA\naws_secret_access_key = s\n";
+        let chosen = ProfileName::choose(None, None).unwrap();
+        let p = resolve(&set(config, creds), &chosen, None, &files()).unwrap();
+        assert!(p.mfa_serial.is_some());
+    }
+
+    #[test]
+    fn profile_choice_follows_aws_profile_then_default() {
+        assert_eq!(ProfileName::choose(None, Some("x")).unwrap().as_str(), "x");
+        assert_eq!(
+            ProfileName::choose(Some("y"), Some("x")).unwrap().as_str(),
+            "y"
+        );
+        assert_eq!(
+            ProfileName::choose(None, Some("")).unwrap().as_str(),
+            "default"
+        );
+        assert!(ProfileName::choose(Some(""), None).is_err());
+    }
+
+    #[test]
+    fn serial_flag_wins_and_is_validated() {
+        let s = set("", CREDS);
+        let p = resolve(&s, &name("foobar"), Some("GAHT12345678"), &files()).unwrap();
+        assert_eq!(p.mfa_serial.unwrap().as_str(), "GAHT12345678");
+        let err = resolve(&s, &name("foobar"), Some("arn;rm -rf"), &files()).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("invalid MFA serial"), "{err}");
+    }
+
+    #[test]
+    fn serial_constraints_are_stss() {
+        assert!(MfaSerial::parse("12345678").is_err());
+        assert!(MfaSerial::parse("123456789").is_ok());
+        assert!(MfaSerial::parse(&"a".repeat(256)).is_ok());
+        assert!(MfaSerial::parse(&"a".repeat(257)).is_err());
+        assert!(MfaSerial::parse("arn:aws:iam::1:mfa/a b").is_err());
+        assert!(MfaSerial::parse("arn:aws:iam::123456789012:mfa/a.b@c_d+e=f,g-h").is_ok());
+        assert_eq!(MfaSerial::parse("GAHT12345678").unwrap().account(), None);
+    }
+
+    #[test]
+    fn missing_profile_suggests_the_closest_name() {
+        let err = resolve(&set("", CREDS), &name("foobaz"), None, &files()).unwrap_err();
+        assert!(err.to_string().contains("did you mean 'foobar'"), "{err}");
+        let err = resolve(&set("", CREDS), &name("zzzzzzzzzz"), None, &files()).unwrap_err();
+        assert!(err.to_string().contains("profiles there: foobar"), "{err}");
+    }
+
+    #[test]
+    fn missing_keys_and_temporary_keys_are_config_errors() {
+        let err = resolve(
+            &set("[profile a]\nregion=x\n", ""),
+            &name("a"),
+            None,
+            &files(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("aws_access_key_id"), "{err}");
+        let creds = "[a]\naws_access_key_id = A\naws_secret_access_key = s3cr3t\naws_session_token = t0k3n\n";
+        let err = resolve(&set("", creds), &name("a"), None, &files()).unwrap_err();
+        assert!(err.to_string().contains("temporary"), "{err}");
+        assert!(!err.to_string().contains("s3cr3t"));
+    }
+}

@@ -1,0 +1,248 @@
+//! An MFA session: the temporary keys, when they lapse, and the variables that carry them.
+
+use std::fmt;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// A value that must never be shown: its `Debug` is redacted and it has no `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The value itself, for the one place that may use it (a request, an export script).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(**redacted**)")
+    }
+}
+
+/// Every variable `use` may set, in the order it sets them; `unset` removes exactly these.
+pub const VARIABLES: [&str; 9] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_SESSION_EXPIRATION",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "MFAENV_PROFILE",
+];
+
+/// Temporary credentials got with MFA, and what they belong to.
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// The temporary access key id (`ASIA…`); not a secret on its own.
+    pub access_key_id: String,
+    /// The temporary secret key.
+    pub secret_access_key: Secret,
+    /// The session token.
+    pub session_token: Secret,
+    /// When STS says the credentials lapse (UTC).
+    pub expiration: OffsetDateTime,
+    /// The profile's region, exported when known.
+    pub region: Option<String>,
+    /// The profile the session was made for.
+    pub profile: String,
+    /// The AWS account, when known (from the MFA device's or the role's ARN).
+    pub account: Option<String>,
+}
+
+impl Session {
+    /// The expiry as RFC 3339 UTC in whole seconds, e.g. `2026-11-23T19:27:32Z`.
+    pub fn expiration_rfc3339(&self) -> String {
+        rfc3339(self.expiration)
+    }
+
+    /// The variables and values `use` exports for this session, in a stable order.
+    pub fn variables(&self) -> Vec<(&'static str, String)> {
+        let expiry = self.expiration_rfc3339();
+        let mut vars = vec![
+            ("AWS_ACCESS_KEY_ID", self.access_key_id.clone()),
+            (
+                "AWS_SECRET_ACCESS_KEY",
+                self.secret_access_key.expose().to_owned(),
+            ),
+            ("AWS_SESSION_TOKEN", self.session_token.expose().to_owned()),
+            ("AWS_SECURITY_TOKEN", self.session_token.expose().to_owned()),
+            ("AWS_SESSION_EXPIRATION", expiry.clone()),
+            ("AWS_CREDENTIAL_EXPIRATION", expiry),
+        ];
+        if let Some(region) = &self.region {
+            vars.push(("AWS_REGION", region.clone()));
+            vars.push(("AWS_DEFAULT_REGION", region.clone()));
+        }
+        vars.push(("MFAENV_PROFILE", self.profile.clone()));
+        vars
+    }
+
+    /// The one-line notice shown on stderr after a successful `use`.
+    pub fn notice(&self, now: OffsetDateTime) -> String {
+        let account = match &self.account {
+            Some(a) => format!(" (account {a})"),
+            None => String::new(),
+        };
+        format!(
+            "mfaenv: profile '{}'{account}: MFA session valid for {}, until {}",
+            self.profile,
+            human_duration(self.expiration - now),
+            self.expiration_rfc3339()
+        )
+    }
+}
+
+/// Formats a UTC instant as RFC 3339 in whole seconds with a `Z`.
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    let t = t
+        .to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(t);
+    t.format(&Rfc3339)
+        .unwrap_or_else(|_| t.unix_timestamp().to_string())
+}
+
+/// `11h 59m`, `4m 10s`, `0s`: how long is left, for people.
+pub fn human_duration(d: time::Duration) -> String {
+    let secs = d.whole_seconds().max(0);
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    if h > 0 {
+        format!("{h}h {m:02}m")
+    } else if m > 0 {
+        format!("{m}m {s:02}s")
+    } else {
+        format!("{s}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn session(region: Option<&str>) -> Session {
+        Session {
+            access_key_id: "ASIAEXAMPLE".into(),
+            secret_access_key: Secret::new("SECRETKEYVALUE"),
+            session_token: Secret::new("TOKENVALUE"),
+            expiration: datetime!(2026-11-23 19:27:32.5 UTC),
+            region: region.map(str::to_owned),
+            profile: "foobar".into(),
+            account: Some("123456789012".into()),
+        }
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let shown = format!("{:?}", session(None));
+        assert!(!shown.contains("SECRETKEYVALUE"), "{shown}");
+        assert!(!shown.contains("TOKENVALUE"), "{shown}");
+        assert!(shown.contains("ASIAEXAMPLE"));
+    }
+
+    #[test]
+    fn expiry_is_rfc3339_utc_whole_seconds() {
+        assert_eq!(session(None).expiration_rfc3339(), "2026-11-23T19:27:32Z");
+    }
+
+    #[test]
+    fn variables_follow_the_design_and_region_only_when_known() {
+        let names = |s: &Session| s.variables().iter().map(|v| v.0).collect::<Vec<_>>();
+        assert_eq!(names(&session(Some("eu-west-1"))), VARIABLES);
+        assert!(!names(&session(None)).contains(&"AWS_REGION"));
+        let vars = session(None).variables();
+        assert_eq!(vars[3], ("AWS_SECURITY_TOKEN", "TOKENVALUE".to_owned()));
+    }
+
+    #[test]
+    fn notice_names_profile_account_and_time_left() {
+        let n = session(None).notice(datetime!(2026-11-23 07:27:32 UTC));
+        assert_eq!(
+            n,
+            "mfaenv: profile 'foobar' (account 123456789012): MFA session valid for 12h 00m, until 2026-11-23T19:27:32Z"
+        );
+        assert_eq!(human_duration(time::Duration::seconds(250)), "4m 10s");
+        assert_eq!(human_duration(time::Duration::seconds(-5)), "0s");
+    }
+}
+
+/// How long an MFA session is asked to last: 900 s to 36 h, STS's range for IAM users.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionDuration(u32);
+
+impl SessionDuration {
+    /// Twelve hours: a working day on one code.
+    pub const DEFAULT: SessionDuration = SessionDuration(12 * 3600);
+    const MIN: u32 = 900;
+    const MAX: u32 = 36 * 3600;
+
+    /// Parses `900`, `900s`, `90m` or `12h`; out of range or malformed is an error.
+    pub fn parse(text: &str) -> std::result::Result<SessionDuration, String> {
+        let text = text.trim();
+        let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+            Some((i, _)) => text.split_at(i),
+            None => (text, "s"),
+        };
+        let scale = match unit {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            _ => 0,
+        };
+        let seconds = digits
+            .parse::<u32>()
+            .ok()
+            .and_then(|n| n.checked_mul(scale))
+            .filter(|s| (Self::MIN..=Self::MAX).contains(s));
+        seconds.map(SessionDuration).ok_or_else(|| {
+            format!(
+                "'{}' is not a session length mfaenv can ask for: give 900 to 129600 seconds (15m to 36h), such as 900, 90m or 12h",
+                crate::error::printable(text)
+            )
+        })
+    }
+
+    /// The length in seconds, as STS takes it.
+    pub fn seconds(self) -> u32 {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod duration_tests {
+    use super::SessionDuration;
+
+    #[test]
+    fn durations_in_seconds_minutes_and_hours() {
+        let s = |t| SessionDuration::parse(t).map(SessionDuration::seconds);
+        assert_eq!(s("900"), Ok(900));
+        assert_eq!(s("900s"), Ok(900));
+        assert_eq!(s("90m"), Ok(5400));
+        assert_eq!(s("12h"), Ok(43200));
+        assert_eq!(s("36h"), Ok(129600));
+        for bad in [
+            "899",
+            "14m",
+            "37h",
+            "129601",
+            "",
+            "h",
+            "1d",
+            "-900",
+            "4294967296",
+            "12 h",
+        ] {
+            assert!(s(bad).is_err(), "{bad}");
+        }
+        assert_eq!(SessionDuration::DEFAULT.seconds(), 43200);
+    }
+}

@@ -1,0 +1,344 @@
+//! The shells mfaenv speaks: how each sets and removes a variable, and how each quotes a value.
+//!
+//! Every rule for turning a value into shell text lives here, so it can be proven in one place.
+
+use crate::error::{Error, Result};
+
+/// A shell mfaenv prints scripts for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    /// GNU bash.
+    Bash,
+    /// Z shell.
+    Zsh,
+    /// fish.
+    Fish,
+    /// Windows PowerShell and PowerShell (pwsh).
+    #[value(name = "powershell", alias = "pwsh")]
+    PowerShell,
+    /// Windows cmd.exe.
+    Cmd,
+}
+
+/// Characters cmd.exe cannot carry safely through `for /f … do @%i` and `set "NAME=v"`.
+const CMD_UNSAFE: &[char] = &['"', '%', '!', '^', '&', '|', '<', '>'];
+
+/// The quote characters PowerShell treats alike in a single-quoted string.
+const POWERSHELL_QUOTES: &[char] = &['\'', '\u{2018}', '\u{2019}', '\u{201A}', '\u{201B}'];
+
+impl Shell {
+    /// The shell a name stands for: a `--shell` value, `MFAENV_SHELL`, or a process name such as
+    /// `-zsh`, `/bin/bash` or `pwsh.exe`.
+    pub fn from_name(name: &str) -> Option<Shell> {
+        let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+        let base = base.trim_start_matches('-').to_ascii_lowercase();
+        let base = base.strip_suffix(".exe").unwrap_or(&base);
+        match base {
+            "bash" | "sh" => Some(Shell::Bash),
+            "zsh" => Some(Shell::Zsh),
+            "fish" => Some(Shell::Fish),
+            "powershell" | "pwsh" => Some(Shell::PowerShell),
+            "cmd" => Some(Shell::Cmd),
+            _ => None,
+        }
+    }
+
+    /// The name used in `--shell` and in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Shell::Bash => "bash",
+            Shell::Zsh => "zsh",
+            Shell::Fish => "fish",
+            Shell::PowerShell => "powershell",
+            Shell::Cmd => "cmd",
+        }
+    }
+
+    /// One complete line that sets `name` to `value` for this shell, or an error when this
+    /// shell cannot hold the value safely. The value is never part of the error.
+    pub fn export(self, name: &str, value: &str) -> Result<String> {
+        if value.contains('\0') {
+            return Err(unrepresentable(self, name, "a NUL byte"));
+        }
+        Ok(match self {
+            Shell::Bash | Shell::Zsh => format!("export {name}={}\n", quote_posix(value)),
+            Shell::Fish => format!("set -gx {name} {}\n", quote_fish(value)),
+            Shell::PowerShell => format!("$Env:{name} = {}\n", quote_powershell(value)),
+            Shell::Cmd => {
+                if let Some(what) = cmd_refuses(value) {
+                    return Err(unrepresentable(self, name, what));
+                }
+                format!("set \"{name}={value}\"\n")
+            }
+        })
+    }
+
+    /// One complete line that removes `name` from this shell's environment.
+    pub fn unset(self, name: &str) -> String {
+        match self {
+            Shell::Bash | Shell::Zsh => format!("unset {name}\n"),
+            Shell::Fish => format!("set -e {name}\n"),
+            Shell::PowerShell => format!("Remove-Item Env:{name} -ErrorAction SilentlyContinue\n"),
+            Shell::Cmd => format!("set {name}=\n"),
+        }
+    }
+
+    /// The script that sets every `(name, value)` pair, or the first value this shell cannot hold.
+    pub fn export_script<S: AsRef<str>>(self, vars: &[(&str, S)]) -> Result<String> {
+        vars.iter()
+            .map(|(name, value)| self.export(name, value.as_ref()))
+            .collect()
+    }
+
+    /// The script that removes every name in `names`.
+    pub fn unset_script(self, names: &[&str]) -> String {
+        names.iter().map(|name| self.unset(name)).collect()
+    }
+}
+
+fn unrepresentable(shell: Shell, name: &str, what: &str) -> Error {
+    let hint = match shell {
+        Shell::Cmd => "; use PowerShell instead",
+        _ => "",
+    };
+    Error::Runtime(format!(
+        "the value for {name} contains {what}, which {} cannot hold safely{hint}",
+        shell.name()
+    ))
+}
+
+/// POSIX single quoting for bash and zsh by shell-escape (`'` becomes `'\''`), always quoted
+/// (an unquoted `=x` is expanded by zsh), and newlines spliced in as `$'\n'` so that every
+/// printed line stays complete on its own.
+fn quote_posix(value: &str) -> String {
+    value
+        .split('\n')
+        .map(|part| {
+            let escaped = shell_escape::unix::escape(part.into());
+            if escaped.starts_with('\'') {
+                escaped.into_owned()
+            } else {
+                format!("'{escaped}'")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("$'\\n'")
+}
+
+/// fish single quoting: only `\` and `'` are special inside; newlines become fish's unquoted
+/// `\n` escape between quoted parts.
+fn quote_fish(value: &str) -> String {
+    value
+        .split('\n')
+        .map(|part| format!("'{}'", part.replace('\\', "\\\\").replace('\'', "\\'")))
+        .collect::<Vec<_>>()
+        .join("\\n")
+}
+
+/// PowerShell single quoting: every kind of single quote (ASCII and U+2018–U+201B) is doubled;
+/// CR and LF are joined in as `"`r"`/`"`n"` so each line is complete.
+fn quote_powershell(value: &str) -> String {
+    let mut out = String::from("'");
+    for c in value.chars() {
+        match c {
+            '\n' => out.push_str("' + \"`n\" + '"),
+            '\r' => out.push_str("' + \"`r\" + '"),
+            c if POWERSHELL_QUOTES.contains(&c) => {
+                out.push(c);
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// Why cmd cannot hold `value`, if it cannot: control characters (newlines above all), text
+/// outside ASCII (mangled by the console code page) and cmd's special characters.
+fn cmd_refuses(value: &str) -> Option<&'static str> {
+    if value.chars().any(|c| c == '\n' || c == '\r') {
+        Some("a line break")
+    } else if value.chars().any(|c| c.is_ascii_control()) {
+        Some("a control character")
+    } else if !value.is_ascii() {
+        Some("non-ASCII text")
+    } else if value.contains(CMD_UNSAFE) {
+        Some("one of \" % ! ^ & | < >")
+    } else {
+        None
+    }
+}
+
+/// The shell to print for, and a notice for stderr when it had to be guessed.
+pub fn detect(mfaenv_shell: Option<&str>, parent: Option<&str>) -> (Shell, Option<String>) {
+    if let Some(name) = mfaenv_shell.filter(|s| !s.is_empty()) {
+        if let Some(shell) = Shell::from_name(name) {
+            return (shell, None);
+        }
+        return (
+            Shell::Bash,
+            Some(format!(
+                "mfaenv: MFAENV_SHELL={} is not a shell mfaenv knows; printing bash syntax (use --shell bash|zsh|fish|powershell|cmd)",
+                crate::error::printable(name)
+            )),
+        );
+    }
+    if let Some(shell) = parent.and_then(Shell::from_name) {
+        return (shell, None);
+    }
+    (
+        Shell::Bash,
+        Some(
+            "mfaenv: could not tell which shell this is; printing bash syntax (use --shell bash|zsh|fish|powershell|cmd)"
+                .to_owned(),
+        ),
+    )
+}
+
+/// The name of the process that started mfaenv: the shell, in `eval "$(mfaenv use …)"`.
+#[cfg(target_os = "linux")]
+pub fn parent_process_name() -> Option<String> {
+    let ppid = std::os::unix::process::parent_id();
+    let comm = std::fs::read_to_string(format!("/proc/{ppid}/comm")).ok()?;
+    Some(comm.trim_end().to_owned())
+}
+
+/// The name of the process that started mfaenv; without /proc, the login shell is the best guess.
+#[cfg(all(unix, not(target_os = "linux")))]
+pub fn parent_process_name() -> Option<String> {
+    std::env::var("SHELL").ok()
+}
+
+/// The console type on Windows: cmd.exe defines `PROMPT` for its children, PowerShell does not.
+#[cfg(windows)]
+pub fn parent_process_name() -> Option<String> {
+    Some(
+        if std::env::var_os("PROMPT").is_some() {
+            "cmd"
+        } else {
+            "powershell"
+        }
+        .to_owned(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_process_names_map_to_shells() {
+        assert_eq!(Shell::from_name("-zsh"), Some(Shell::Zsh));
+        assert_eq!(Shell::from_name("/usr/bin/bash"), Some(Shell::Bash));
+        assert_eq!(Shell::from_name("pwsh.exe"), Some(Shell::PowerShell));
+        assert_eq!(
+            Shell::from_name("C:\\Windows\\System32\\cmd.exe"),
+            Some(Shell::Cmd)
+        );
+        assert_eq!(Shell::from_name("fish"), Some(Shell::Fish));
+        assert_eq!(Shell::from_name("python3"), None);
+    }
+
+    #[test]
+    fn detection_prefers_mfaenv_shell_then_parent_then_bash_with_notice() {
+        assert_eq!(detect(Some("fish"), Some("bash")), (Shell::Fish, None));
+        assert_eq!(detect(None, Some("zsh")), (Shell::Zsh, None));
+        assert_eq!(detect(Some(""), Some("zsh")), (Shell::Zsh, None));
+        let (shell, notice) = detect(None, Some("sshd"));
+        assert_eq!(shell, Shell::Bash);
+        assert!(notice.unwrap().contains("--shell"));
+        let (shell, notice) = detect(Some("tcsh"), Some("zsh"));
+        assert_eq!(shell, Shell::Bash);
+        assert!(notice.unwrap().contains("MFAENV_SHELL=tcsh"));
+    }
+
+    #[test]
+    fn posix_quoting_is_always_single_quotes() {
+        let q = |v| Shell::Bash.export("X", v).unwrap();
+        assert_eq!(q("abc"), "export X='abc'\n");
+        assert_eq!(q(""), "export X=''\n");
+        assert_eq!(q("it's"), "export X='it'\\''s'\n");
+        assert_eq!(q("a!b"), "export X='a'\\!'b'\n");
+        assert_eq!(q("$(id)`id`"), "export X='$(id)`id`'\n");
+        assert_eq!(q("a\nb"), "export X='a'$'\\n''b'\n");
+        assert_eq!(Shell::Zsh.export("X", "=ls").unwrap(), "export X='=ls'\n");
+    }
+
+    #[test]
+    fn fish_quoting_escapes_backslash_and_quote() {
+        let q = |v| Shell::Fish.export("X", v).unwrap();
+        assert_eq!(q("abc"), "set -gx X 'abc'\n");
+        assert_eq!(q("a\\"), "set -gx X 'a\\\\'\n");
+        assert_eq!(q("it's"), "set -gx X 'it\\'s'\n");
+        assert_eq!(q("a\nb"), "set -gx X 'a'\\n'b'\n");
+        assert_eq!(q("$x (id)"), "set -gx X '$x (id)'\n");
+    }
+
+    #[test]
+    fn powershell_quoting_doubles_every_single_quote_kind() {
+        let q = |v| Shell::PowerShell.export("X", v).unwrap();
+        assert_eq!(q("abc"), "$Env:X = 'abc'\n");
+        assert_eq!(q("it's"), "$Env:X = 'it''s'\n");
+        assert_eq!(
+            q("\u{2018}\u{2019}\u{201A}\u{201B}"),
+            "$Env:X = '\u{2018}\u{2018}\u{2019}\u{2019}\u{201A}\u{201A}\u{201B}\u{201B}'\n"
+        );
+        assert_eq!(q("$(x)`n\"%"), "$Env:X = '$(x)`n\"%'\n");
+        assert_eq!(q("a\r\nb"), "$Env:X = 'a' + \"`r\" + '' + \"`n\" + 'b'\n");
+    }
+
+    #[test]
+    fn cmd_sets_plain_values_and_refuses_what_it_cannot_hold() {
+        assert_eq!(
+            Shell::Cmd.export("X", "eu-west-1").unwrap(),
+            "set \"X=eu-west-1\"\n"
+        );
+        assert_eq!(
+            Shell::Cmd.export("X", "a+b/c= (d)").unwrap(),
+            "set \"X=a+b/c= (d)\"\n"
+        );
+        for bad in [
+            "a\nb", "a\rb", "%PATH%", "a!b", "a^b", "a&b", "a|b", "a<b", "a>b", "a\"b", "é", "\x1b",
+        ] {
+            let err = Shell::Cmd.export("SECRET", bad).unwrap_err().to_string();
+            assert!(
+                err.contains("SECRET") && err.contains("PowerShell"),
+                "{err}"
+            );
+            assert!(!err.contains(bad), "the value leaked into {err}");
+        }
+    }
+
+    #[test]
+    fn nul_is_refused_by_every_shell() {
+        for shell in [
+            Shell::Bash,
+            Shell::Zsh,
+            Shell::Fish,
+            Shell::PowerShell,
+            Shell::Cmd,
+        ] {
+            assert!(shell.export("X", "a\0b").is_err());
+        }
+    }
+
+    #[test]
+    fn every_line_is_complete_on_its_own() {
+        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::PowerShell] {
+            let line = shell.export("X", "a\nb\r\nc").unwrap();
+            assert_eq!(line.matches('\n').count(), 1, "{shell:?}: {line}");
+        }
+    }
+
+    #[test]
+    fn unset_lines_per_shell() {
+        assert_eq!(Shell::Bash.unset_script(&["A", "B"]), "unset A\nunset B\n");
+        assert_eq!(Shell::Fish.unset("A"), "set -e A\n");
+        assert_eq!(
+            Shell::PowerShell.unset("A"),
+            "Remove-Item Env:A -ErrorAction SilentlyContinue\n"
+        );
+        assert_eq!(Shell::Cmd.unset("A"), "set A=\n");
+    }
+}
