@@ -1,0 +1,332 @@
+//! A fake AWS STS on 127.0.0.1 that speaks STS's query protocol and XML, so the real SDK in
+//! mfaenv parses its answers unmodified. It checks the serial, the code and the signing key,
+//! records every request, and can be told to fail in the ways real STS and networks fail.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Long-term keys the fake accepts (the ones `Fixture` writes into the credentials file).
+pub const ACCESS_KEY_ID: &str = "AKIAFAKELONGTERM0001";
+/// The MFA device the fake accepts.
+pub const SERIAL: &str = "arn:aws:iam::123456789012:mfa/alice";
+/// A code the fake accepts.
+pub const GOOD_CODE: &str = "123456";
+/// The temporary credentials the fake hands out.
+pub const SESSION_KEY_ID: &str = "ASIAFAKESESSION00001";
+/// Recognisable so that tests can prove it leaks nowhere.
+pub const SESSION_SECRET: &str = "SeCrEtMaRkEr/sessionsecret+0123456789abcdef";
+/// Recognisable so that tests can prove it leaks nowhere.
+pub const SESSION_TOKEN: &str = "ToKeNmArKeR//////////wEaCXVzLWVhc3QtMSJHMEUCIQD+fake=";
+
+/// A way to answer one request instead of the normal checks.
+#[derive(Clone, Debug)]
+pub enum Fault {
+    /// 403 AccessDenied with this message.
+    AccessDenied(&'static str),
+    /// 400 or 403 with this error code and message.
+    Error(u16, &'static str, &'static str),
+    /// This HTTP status with an STS error body (`InternalFailure`/`ServiceUnavailable`).
+    Status(u16),
+    /// 200 with a body that is not XML.
+    Garbage,
+    /// Wait this long before answering normally.
+    Delay(Duration),
+    /// Read the request, then close the connection without a word.
+    Hangup,
+}
+
+/// One request as the fake saw it.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// The form parameters (`Action`, `SerialNumber`, `TokenCode`, …).
+    pub params: HashMap<String, String>,
+    /// The access key id in the SigV4 `Authorization` header.
+    pub access_key_id: String,
+    /// Whether `X-Amz-Security-Token` was sent (signed with session credentials).
+    pub session_signed: bool,
+    /// The whole request as text, headers and body.
+    pub raw: String,
+}
+
+#[derive(Default)]
+struct State {
+    faults: VecDeque<Fault>,
+    always: Option<Fault>,
+    requests: Vec<Request>,
+    good_codes: Vec<String>,
+}
+
+/// A running fake STS; it stops when the test process ends.
+#[derive(Clone)]
+pub struct FakeSts {
+    /// `http://127.0.0.1:PORT`, for `AWS_ENDPOINT_URL_STS`.
+    pub url: String,
+    state: Arc<Mutex<State>>,
+}
+
+impl FakeSts {
+    /// Starts a fake that accepts [`GOOD_CODE`] for [`SERIAL`] signed by [`ACCESS_KEY_ID`].
+    pub fn start() -> FakeSts {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let state = Arc::new(Mutex::new(State {
+            good_codes: vec![GOOD_CODE.to_owned()],
+            ..State::default()
+        }));
+        let shared = state.clone();
+        thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let state = shared.clone();
+                thread::spawn(move || serve(stream, &state));
+            }
+        });
+        FakeSts { url, state }
+    }
+
+    /// Answers the next requests with these faults, one each, before behaving normally.
+    pub fn then(&self, faults: impl IntoIterator<Item = Fault>) -> &Self {
+        self.state.lock().unwrap().faults.extend(faults);
+        self
+    }
+
+    /// Answers every request with this fault.
+    pub fn always(&self, fault: Fault) -> &Self {
+        self.state.lock().unwrap().always = Some(fault);
+        self
+    }
+
+    /// The requests seen so far.
+    pub fn requests(&self) -> Vec<Request> {
+        self.state.lock().unwrap().requests.clone()
+    }
+
+    /// How many requests of this action were seen.
+    pub fn count(&self, action: &str) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r.params.get("Action").map(String::as_str) == Some(action))
+            .count()
+    }
+}
+
+fn serve(stream: TcpStream, state: &Mutex<State>) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut head = String::new();
+    let mut length = 0usize;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            if k.eq_ignore_ascii_case("content-length") {
+                length = v.trim().parse().unwrap_or(0);
+            }
+        }
+        head.push_str(&line);
+        if line == "\r\n" {
+            break;
+        }
+    }
+    let mut body = vec![0u8; length];
+    if reader.read_exact(&mut body).is_err() {
+        return;
+    }
+    let body = String::from_utf8_lossy(&body).into_owned();
+    let header = |name: &str| {
+        head.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+        })
+    };
+    let access_key_id = header("authorization")
+        .and_then(|a| {
+            let cred = a.split("Credential=").nth(1)?;
+            Some(cred.split('/').next()?.to_owned())
+        })
+        .unwrap_or_default();
+    let request = Request {
+        params: parse_form(&body),
+        access_key_id,
+        session_signed: header("x-amz-security-token").is_some(),
+        raw: format!("{head}{body}"),
+    };
+    let (fault, good_codes) = {
+        let mut s = state.lock().unwrap();
+        s.requests.push(request.clone());
+        let fault = s.faults.pop_front().or_else(|| s.always.clone());
+        (fault, s.good_codes.clone())
+    };
+    let (status, body) = match fault {
+        Some(Fault::Delay(d)) => {
+            thread::sleep(d);
+            answer(&request, &good_codes)
+        }
+        Some(Fault::Hangup) => return,
+        Some(Fault::Garbage) => (200, "this is not xml <<<".to_owned()),
+        Some(Fault::AccessDenied(m)) => (403, error_xml("AccessDenied", m)),
+        Some(Fault::Error(status, code, m)) => (status, error_xml(code, m)),
+        Some(Fault::Status(status)) => {
+            let code = if status == 503 { "ServiceUnavailable" } else { "InternalFailure" };
+            (status, error_xml(code, "We encountered an internal error. Please try again."))
+        }
+        None => answer(&request, &good_codes),
+    };
+    let reason = match status {
+        200 => "OK",
+        400 => "Bad Request",
+        403 => "Forbidden",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "Whatever",
+    };
+    let response = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nx-amzn-RequestId: 4c7c3f1e-0000-4000-8000-000000000000\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = stream;
+    let _ = stream.write_all(response.as_bytes());
+    let _ = stream.flush();
+}
+
+/// What real STS would say to a well-formed request.
+fn answer(r: &Request, good_codes: &[String]) -> (u16, String) {
+    let p = |k: &str| r.params.get(k).map(String::as_str).unwrap_or("");
+    if r.access_key_id != ACCESS_KEY_ID && !r.access_key_id.starts_with("ASIA") {
+        return (
+            403,
+            error_xml(
+                "InvalidClientTokenId",
+                "The security token included in the request is invalid.",
+            ),
+        );
+    }
+    match p("Action") {
+        "GetSessionToken" => {
+            if r.session_signed {
+                return (
+                    403,
+                    error_xml(
+                        "AccessDenied",
+                        "Cannot call GetSessionToken with session credentials",
+                    ),
+                );
+            }
+            if p("SerialNumber") != SERIAL || !good_codes.iter().any(|c| c == p("TokenCode")) {
+                return (
+                    403,
+                    error_xml(
+                        "AccessDenied",
+                        "MultiFactorAuthentication failed with invalid MFA one time pass code. ",
+                    ),
+                );
+            }
+            let duration: u64 = p("DurationSeconds").parse().unwrap_or(43200);
+            if !(900..=129600).contains(&duration) {
+                return (
+                    400,
+                    error_xml(
+                        "ValidationError",
+                        "1 validation error detected: Value at 'durationSeconds' failed to satisfy constraint",
+                    ),
+                );
+            }
+            (200, success_xml("GetSessionToken", duration, ""))
+        }
+        other => (
+            400,
+            error_xml(
+                "InvalidAction",
+                &format!("Could not find operation {other} for version 2011-06-15"),
+            ),
+        ),
+    }
+}
+
+fn success_xml(action: &str, duration: u64, extra: &str) -> String {
+    let expires = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() + duration;
+    format!(
+        r#"<{action}Response xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <{action}Result>
+    <Credentials>
+      <AccessKeyId>{SESSION_KEY_ID}</AccessKeyId>
+      <SecretAccessKey>{SESSION_SECRET}</SecretAccessKey>
+      <SessionToken>{SESSION_TOKEN}</SessionToken>
+      <Expiration>{}</Expiration>
+    </Credentials>{extra}
+  </{action}Result>
+  <ResponseMetadata>
+    <RequestId>58c5dbae-abef-11e0-8cfe-09039844ac7d</RequestId>
+  </ResponseMetadata>
+</{action}Response>"#,
+        rfc3339(expires)
+    )
+}
+
+fn error_xml(code: &str, message: &str) -> String {
+    let kind = if code == "InternalFailure" || code == "ServiceUnavailable" { "Receiver" } else { "Sender" };
+    format!(
+        r#"<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <Error>
+    <Type>{kind}</Type>
+    <Code>{code}</Code>
+    <Message>{message}</Message>
+  </Error>
+  <RequestId>5fa1e7f0-0000-4000-8000-000000000000</RequestId>
+</ErrorResponse>"#
+    )
+}
+
+/// Seconds since the epoch as `2026-11-23T19:27:32Z`.
+pub fn rfc3339(secs: u64) -> String {
+    let days = secs / 86400;
+    let rem = secs % 86400;
+    // Civil-from-days (Howard Hinnant), for a test fixture without extra crates.
+    let z = days as i64 + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+fn parse_form(body: &str) -> HashMap<String, String> {
+    body.split('&')
+        .filter_map(|pair| {
+            let (k, v) = pair.split_once('=')?;
+            Some((url_decode(k), url_decode(v)))
+        })
+        .collect()
+}
+
+fn url_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+                out.push(u8::from_str_radix(hex, 16).unwrap_or(b'?'));
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

@@ -1,0 +1,126 @@
+//! Shared test support: the fake STS and a sandboxed home with AWS config files.
+#![allow(dead_code)]
+
+pub mod fake_sts;
+
+use fake_sts::{ACCESS_KEY_ID, FakeSts, SERIAL};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The long-term secret in the fixture's credentials file; recognisable so that tests can prove
+/// it leaks nowhere.
+pub const LONG_TERM_SECRET: &str = "LoNgTeRmSeCrEtMaRkEr0123456789/abcdefghij";
+
+/// A private home with `~/.aws/config` and `~/.aws/credentials`, and a fake STS to talk to.
+pub struct Fixture {
+    pub home: tempfile::TempDir,
+    pub sts: FakeSts,
+}
+
+impl Fixture {
+    /// Profile `foobar`: long-term keys, `mfa_serial`, region eu-west-1.
+    pub fn new() -> Fixture {
+        let config = format!(
+            "[profile foobar]\nmfa_serial = {SERIAL}\nregion = eu-west-1\n\n\
+             [profile noregion]\nmfa_serial = {SERIAL}\n\n\
+             [profile noserial]\nregion = eu-west-1\n\n\
+             [profile nokeys]\nmfa_serial = {SERIAL}\n"
+        );
+        let credentials = format!(
+            "[foobar]\naws_access_key_id = {ACCESS_KEY_ID}\naws_secret_access_key = {LONG_TERM_SECRET}\n\n\
+             [noregion]\naws_access_key_id = {ACCESS_KEY_ID}\naws_secret_access_key = {LONG_TERM_SECRET}\n\n\
+             [noserial]\naws_access_key_id = {ACCESS_KEY_ID}\naws_secret_access_key = {LONG_TERM_SECRET}\n"
+        );
+        Fixture::with_files(&config, &credentials)
+    }
+
+    /// A home with these two files.
+    pub fn with_files(config: &str, credentials: &str) -> Fixture {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(home.path().join(".aws")).unwrap();
+        std::fs::write(home.path().join(".aws/config"), config).unwrap();
+        std::fs::write(home.path().join(".aws/credentials"), credentials).unwrap();
+        Fixture {
+            home,
+            sts: FakeSts::start(),
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.home.path().join(rel)
+    }
+
+    /// `mfaenv ARGS` with a clean environment: this home, the fake STS, no AWS variables of the
+    /// machine running the tests.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(bin());
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home.path())
+            .env("LANG", "C.UTF-8")
+            .env("AWS_CONFIG_FILE", self.path(".aws/config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", self.path(".aws/credentials"))
+            .env("AWS_ENDPOINT_URL_STS", &self.sts.url)
+            .env("AWS_MAX_ATTEMPTS", "1")
+            .env("XDG_CACHE_HOME", self.path(".cache"))
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// Runs `mfaenv ARGS` to completion.
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run::from(self.cmd(args).output().unwrap())
+    }
+}
+
+/// The built binary under test.
+pub fn bin() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_mfaenv"))
+}
+
+/// A finished run, with its streams as text.
+#[derive(Debug)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code(),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    /// Asserts a failure: this exit code, empty stdout, one line on stderr containing `needle`.
+    pub fn assert_fails(&self, code: i32, needle: &str) {
+        assert_eq!(self.code, Some(code), "{self:#?}");
+        assert_eq!(self.stdout, "", "stdout must be empty on failure: {self:#?}");
+        assert!(self.stderr.contains(needle), "stderr lacks {needle:?}: {self:#?}");
+        assert_eq!(self.stderr.trim_end().lines().count(), 1, "one line: {self:#?}");
+        assert_no_secret(&self.stderr);
+    }
+}
+
+/// Fails when any secret the tests use appears in `text`.
+pub fn assert_no_secret(text: &str) {
+    for secret in [LONG_TERM_SECRET, fake_sts::SESSION_SECRET, fake_sts::SESSION_TOKEN] {
+        assert!(!text.contains(secret), "a secret leaked: {text}");
+    }
+}
+
+/// Whether a program is on PATH (the shells the tests evaluate scripts in).
+pub fn have(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .stdout(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
