@@ -58,6 +58,7 @@ struct State {
     always: Option<Fault>,
     requests: Vec<Request>,
     good_codes: Vec<String>,
+    handout: Option<(String, String, String)>,
 }
 
 /// A running fake STS; it stops when the test process ends.
@@ -96,6 +97,14 @@ impl FakeSts {
     /// Answers every request with this fault.
     pub fn always(&self, fault: Fault) -> &Self {
         self.state.lock().unwrap().always = Some(fault);
+        self
+    }
+
+    /// Hands out these credentials (key id, secret, token) instead of the usual ones: for
+    /// proving that hostile values are quoted safely.
+    pub fn hand_out(&self, key_id: &str, secret: &str, token: &str) -> &Self {
+        self.state.lock().unwrap().handout =
+            Some((key_id.to_owned(), secret.to_owned(), token.to_owned()));
         self
     }
 
@@ -155,12 +164,13 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
         session_signed: header("x-amz-security-token").is_some(),
         raw: format!("{head}{body}"),
     };
-    let (fault, good_codes) = {
+    let (fault, good_codes, handout) = {
         let mut s = state.lock().unwrap();
         s.requests.push(request.clone());
         let fault = s.faults.pop_front().or_else(|| s.always.clone());
-        (fault, s.good_codes.clone())
+        (fault, s.good_codes.clone(), s.handout.clone())
     };
+    let answer = |r: &Request, codes: &[String]| answer(r, codes, handout.as_ref());
     let (status, body) = match fault {
         Some(Fault::Delay(d)) => {
             thread::sleep(d);
@@ -171,8 +181,15 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
         Some(Fault::AccessDenied(m)) => (403, error_xml("AccessDenied", m)),
         Some(Fault::Error(status, code, m)) => (status, error_xml(code, m)),
         Some(Fault::Status(status)) => {
-            let code = if status == 503 { "ServiceUnavailable" } else { "InternalFailure" };
-            (status, error_xml(code, "We encountered an internal error. Please try again."))
+            let code = if status == 503 {
+                "ServiceUnavailable"
+            } else {
+                "InternalFailure"
+            };
+            (
+                status,
+                error_xml(code, "We encountered an internal error. Please try again."),
+            )
         }
         None => answer(&request, &good_codes),
     };
@@ -194,7 +211,11 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
 }
 
 /// What real STS would say to a well-formed request.
-fn answer(r: &Request, good_codes: &[String]) -> (u16, String) {
+fn answer(
+    r: &Request,
+    good_codes: &[String],
+    handout: Option<&(String, String, String)>,
+) -> (u16, String) {
     let p = |k: &str| r.params.get(k).map(String::as_str).unwrap_or("");
     if r.access_key_id != ACCESS_KEY_ID && !r.access_key_id.starts_with("ASIA") {
         return (
@@ -235,7 +256,7 @@ fn answer(r: &Request, good_codes: &[String]) -> (u16, String) {
                     ),
                 );
             }
-            (200, success_xml("GetSessionToken", duration, ""))
+            (200, success_xml("GetSessionToken", duration, "", handout))
         }
         other => (
             400,
@@ -247,15 +268,32 @@ fn answer(r: &Request, good_codes: &[String]) -> (u16, String) {
     }
 }
 
-fn success_xml(action: &str, duration: u64, extra: &str) -> String {
-    let expires = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() + duration;
+fn success_xml(
+    action: &str,
+    duration: u64,
+    extra: &str,
+    handout: Option<&(String, String, String)>,
+) -> String {
+    let expires = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + duration;
+    let (key_id, secret, token) = match handout {
+        Some((k, s, t)) => (xml_escape(k), xml_escape(s), xml_escape(t)),
+        None => (
+            SESSION_KEY_ID.to_owned(),
+            SESSION_SECRET.to_owned(),
+            SESSION_TOKEN.to_owned(),
+        ),
+    };
     format!(
         r#"<{action}Response xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
   <{action}Result>
     <Credentials>
-      <AccessKeyId>{SESSION_KEY_ID}</AccessKeyId>
-      <SecretAccessKey>{SESSION_SECRET}</SecretAccessKey>
-      <SessionToken>{SESSION_TOKEN}</SessionToken>
+      <AccessKeyId>{key_id}</AccessKeyId>
+      <SecretAccessKey>{secret}</SecretAccessKey>
+      <SessionToken>{token}</SessionToken>
       <Expiration>{}</Expiration>
     </Credentials>{extra}
   </{action}Result>
@@ -267,8 +305,30 @@ fn success_xml(action: &str, duration: u64, extra: &str) -> String {
     )
 }
 
+/// Escapes text for XML character data; control characters as numeric references, as a
+/// server would send them.
+fn xml_escape(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c if c.is_control() => out.push_str(&format!("&#x{:x};", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn error_xml(code: &str, message: &str) -> String {
-    let kind = if code == "InternalFailure" || code == "ServiceUnavailable" { "Receiver" } else { "Sender" };
+    let kind = if code == "InternalFailure" || code == "ServiceUnavailable" {
+        "Receiver"
+    } else {
+        "Sender"
+    };
     format!(
         r#"<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
   <Error>

@@ -54,8 +54,23 @@ impl Fixture {
     /// machine running the tests.
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(bin());
-        cmd.args(args)
-            .env_clear()
+        cmd.args(args);
+        self.sandbox(&mut cmd);
+        cmd
+    }
+
+    /// `sh -c SCRIPT` in the same sandbox, with `$MFAENV` naming the binary.
+    pub fn sh(&self, script: &str) -> Command {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", script]);
+        self.sandbox(&mut cmd);
+        cmd.env("MFAENV", bin());
+        cmd
+    }
+
+    /// Gives `cmd` this fixture's environment and nothing of the machine's.
+    pub fn sandbox(&self, cmd: &mut Command) {
+        cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.home.path())
             .env("LANG", "C.UTF-8")
@@ -65,7 +80,6 @@ impl Fixture {
             .env("AWS_MAX_ATTEMPTS", "1")
             .env("XDG_CACHE_HOME", self.path(".cache"))
             .stdin(Stdio::null());
-        cmd
     }
 
     /// Runs `mfaenv ARGS` to completion.
@@ -101,16 +115,30 @@ impl Run {
     /// Asserts a failure: this exit code, empty stdout, one line on stderr containing `needle`.
     pub fn assert_fails(&self, code: i32, needle: &str) {
         assert_eq!(self.code, Some(code), "{self:#?}");
-        assert_eq!(self.stdout, "", "stdout must be empty on failure: {self:#?}");
-        assert!(self.stderr.contains(needle), "stderr lacks {needle:?}: {self:#?}");
-        assert_eq!(self.stderr.trim_end().lines().count(), 1, "one line: {self:#?}");
+        assert_eq!(
+            self.stdout, "",
+            "stdout must be empty on failure: {self:#?}"
+        );
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}: {self:#?}"
+        );
+        assert_eq!(
+            self.stderr.trim_end().lines().count(),
+            1,
+            "one line: {self:#?}"
+        );
         assert_no_secret(&self.stderr);
     }
 }
 
 /// Fails when any secret the tests use appears in `text`.
 pub fn assert_no_secret(text: &str) {
-    for secret in [LONG_TERM_SECRET, fake_sts::SESSION_SECRET, fake_sts::SESSION_TOKEN] {
+    for secret in [
+        LONG_TERM_SECRET,
+        fake_sts::SESSION_SECRET,
+        fake_sts::SESSION_TOKEN,
+    ] {
         assert!(!text.contains(secret), "a secret leaked: {text}");
     }
 }
