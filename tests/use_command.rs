@@ -1,20 +1,645 @@
-//! `mfaenv use` end to end against the fake STS.
+//! `mfaenv use` and `mfaenv unset` end to end against the fake STS: every shell, every bad
+//! input, every fault, and the stream contract (script on stdout, nothing else; secrets only
+//! there).
 
 mod common;
 
-use common::fake_sts::{self, Fault, GOOD_CODE};
+use common::fake_sts::{
+    self, Fault, GOOD_CODE, SERIAL, SESSION_KEY_ID, SESSION_SECRET, SESSION_TOKEN,
+};
 use common::*;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn use_ok(f: &Fixture, shell: &str) -> Run {
+    let run = f.run(&["use", "foobar", "--shell", shell, "--token-code", GOOD_CODE]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert_no_secret(&run.stderr);
+    run
+}
+
+/// Evaluates a script in a real shell and prints `NAME=value` for the AWS variables.
+fn eval_and_print(shell: &str, script: &str, preset: &[(&str, &str)]) -> String {
+    let names = mfaenv::session::VARIABLES;
+    let (program, args, body): (&str, &[&str], String) = match shell {
+        "fish" => (
+            "fish",
+            &["--no-config", "-c"],
+            format!(
+                "printf '%s' \"$MFAENV_SCRIPT\" | source\n{}",
+                names
+                    .iter()
+                    .map(|n| format!("set -q {n}; and printf '%s=%s\\n' {n} \"${n}\"\n"))
+                    .collect::<String>()
+            ),
+        ),
+        _ => (
+            shell,
+            &["-c"],
+            format!(
+                "eval \"$MFAENV_SCRIPT\"\n{}",
+                names
+                    .iter()
+                    .map(|n| format!("[ -n \"${{{n}+x}}\" ] && printf '%s=%s\\n' {n} \"${n}\"\n"))
+                    .collect::<String>()
+            ),
+        ),
+    };
+    let mut cmd = Command::new(program);
+    cmd.args(args).arg(body).env("MFAENV_SCRIPT", script);
+    for (k, v) in preset {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
 
 #[test]
-fn success_prints_bash_exports_and_a_notice() {
+fn use_exports_the_session_in_bash_zsh_and_fish() {
     let f = Fixture::new();
-    let run = f.run(&["use", "foobar", "--shell", "bash", "--token-code", GOOD_CODE]);
+    for shell in ["bash", "zsh", "fish"] {
+        if !have(shell) {
+            eprintln!("SKIPPED {shell}: not installed (.ci/run installs it)");
+            continue;
+        }
+        let run = use_ok(&f, shell);
+        let env = eval_and_print(shell, &run.stdout, &[]);
+        for expected in [
+            format!("AWS_ACCESS_KEY_ID={SESSION_KEY_ID}"),
+            format!("AWS_SECRET_ACCESS_KEY={SESSION_SECRET}"),
+            format!("AWS_SESSION_TOKEN={SESSION_TOKEN}"),
+            format!("AWS_SECURITY_TOKEN={SESSION_TOKEN}"),
+            "AWS_REGION=eu-west-1".to_owned(),
+            "AWS_DEFAULT_REGION=eu-west-1".to_owned(),
+            "MFAENV_PROFILE=foobar".to_owned(),
+        ] {
+            assert!(
+                env.lines().any(|l| l == expected),
+                "{shell}: no {expected} in\n{env}"
+            );
+        }
+        let expiry = env
+            .lines()
+            .find_map(|l| l.strip_prefix("AWS_SESSION_EXPIRATION="))
+            .unwrap();
+        assert!(env.contains(&format!("AWS_CREDENTIAL_EXPIRATION={expiry}")));
+        assert_eq!(expiry.len(), "2026-11-23T19:27:32Z".len(), "{expiry}");
+        assert!(
+            expiry.ends_with('Z') && expiry.as_bytes()[10] == b'T',
+            "{expiry}"
+        );
+    }
+}
+
+#[test]
+fn use_prints_powershell_and_cmd_scripts() {
+    let f = Fixture::new();
+    let ps = use_ok(&f, "powershell").stdout;
+    assert!(
+        ps.contains(&format!(
+            "$Env:AWS_SECRET_ACCESS_KEY = '{SESSION_SECRET}'\n"
+        )),
+        "{ps}"
+    );
+    assert!(ps.contains("$Env:MFAENV_PROFILE = 'foobar'\n"), "{ps}");
+    assert_eq!(ps.lines().count(), 9);
+    assert_eq!(use_ok(&f, "pwsh").stdout, ps);
+    let cmd = use_ok(&f, "cmd").stdout;
+    assert!(
+        cmd.contains(&format!("set \"AWS_SESSION_TOKEN={SESSION_TOKEN}\"\n")),
+        "{cmd}"
+    );
+    assert!(cmd.lines().all(|l| l.starts_with("set \"")), "{cmd}");
+}
+
+#[test]
+fn notice_follows_on_stderr_with_profile_account_and_time_left() {
+    let f = Fixture::new();
+    let run = use_ok(&f, "bash");
+    let line = run.stderr.trim_end();
+    assert_eq!(line.lines().count(), 1, "{line}");
+    assert!(
+        line.contains("profile 'foobar' (account 123456789012)"),
+        "{line}"
+    );
+    assert!(
+        line.contains("valid for 11h 59m") || line.contains("valid for 12h 00m"),
+        "{line}"
+    );
+    let quiet = f.run(&[
+        "use",
+        "foobar",
+        "-q",
+        "--shell",
+        "bash",
+        "--token-code",
+        GOOD_CODE,
+    ]);
+    assert_eq!((quiet.code, quiet.stderr.as_str()), (Some(0), ""));
+}
+
+#[test]
+fn profile_defaults_to_aws_profile_then_default() {
+    let f = Fixture::new();
+    let run = Run::from(
+        f.cmd(&["use", "--shell", "bash", "--token-code", GOOD_CODE])
+            .env("AWS_PROFILE", "noregion")
+            .output()
+            .unwrap(),
+    );
     assert_eq!(run.code, Some(0), "{run:#?}");
-    assert!(run.stdout.contains(&format!("export AWS_SECRET_ACCESS_KEY='{}'", fake_sts::SESSION_SECRET)));
-    assert!(run.stderr.contains("profile 'foobar' (account 123456789012)"), "{run:#?}");
+    assert!(run.stdout.contains("MFAENV_PROFILE='noregion'"));
+    assert!(
+        !run.stdout.contains("AWS_REGION"),
+        "no region: none exported"
+    );
+    let run = f.run(&["use", "--shell", "bash", "--token-code", GOOD_CODE]);
+    run.assert_fails(2, "profile 'default' not found");
+}
+
+#[test]
+fn shell_comes_from_mfaenv_shell_else_bash_with_a_notice() {
+    let f = Fixture::new();
+    let run = Run::from(
+        f.cmd(&["use", "foobar", "--token-code", GOOD_CODE])
+            .env("MFAENV_SHELL", "fish")
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        run.stdout.starts_with("set -gx AWS_ACCESS_KEY_ID "),
+        "{run:#?}"
+    );
+    // Started by the test harness, not a shell: bash syntax and a word about it.
+    let run = f.run(&["use", "foobar", "--token-code", GOOD_CODE]);
+    assert!(
+        run.stdout.starts_with("export AWS_ACCESS_KEY_ID="),
+        "{run:#?}"
+    );
+    assert!(run.stderr.contains("--shell"), "{run:#?}");
+    // Started by a shell: that shell's syntax, no notice.
+    if have("zsh") {
+        let cmd = f.cmd(&[]);
+        let out = Command::new("zsh")
+            .args([
+                "-c",
+                &format!(
+                    "{} use foobar --token-code {GOOD_CODE}; true",
+                    bin().display()
+                ),
+            ])
+            .envs(cmd.get_envs().filter_map(|(k, v)| Some((k, v?))))
+            .env_remove("MFAENV_SHELL")
+            .output()
+            .unwrap();
+        let out = Run::from(out);
+        assert!(
+            out.stdout.starts_with("export AWS_ACCESS_KEY_ID="),
+            "{out:#?}"
+        );
+        assert!(!out.stderr.contains("--shell"), "{out:#?}");
+    }
+}
+
+#[test]
+fn keys_come_from_the_files_not_the_environment() {
+    // Inside an mfaenv session the environment holds session keys; STS refuses GetSessionToken
+    // signed with those, so `use` must sign with the profile's long-term keys.
+    let f = Fixture::new();
+    let run = Run::from(
+        f.cmd(&[
+            "use",
+            "foobar",
+            "--shell",
+            "bash",
+            "--token-code",
+            GOOD_CODE,
+        ])
+        .env("AWS_ACCESS_KEY_ID", "ASIAOLDSESSION000001")
+        .env("AWS_SECRET_ACCESS_KEY", "oldsecret")
+        .env("AWS_SESSION_TOKEN", "oldtoken")
+        .env("AWS_PROFILE", "nokeys")
+        .output()
+        .unwrap(),
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
     let req = &f.sts.requests()[0];
-    assert_eq!(req.params["Action"], "GetSessionToken");
-    assert_eq!(req.params["SerialNumber"], fake_sts::SERIAL);
-    assert_eq!(req.params["TokenCode"], GOOD_CODE);
-    assert_eq!(req.params["DurationSeconds"], "43200");
+    assert_eq!(req.access_key_id, fake_sts::ACCESS_KEY_ID);
+    assert!(
+        !req.session_signed,
+        "signed with the environment's session token"
+    );
+}
+
+#[test]
+fn duration_and_serial_flags_reach_sts() {
+    let f = Fixture::new();
+    let run = f.run(&[
+        "use",
+        "noserial",
+        "--shell",
+        "bash",
+        "--token-code",
+        GOOD_CODE,
+        "--serial-number",
+        SERIAL,
+        "--duration",
+        "90m",
+    ]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let req = &f.sts.requests()[0];
+    assert_eq!(req.params["DurationSeconds"], "5400");
+    assert_eq!(req.params["SerialNumber"], SERIAL);
+}
+
+#[test]
+fn mfa_process_supplies_the_code() {
+    let f = Fixture::with_files(
+        &format!(
+            "[profile yk]\nmfa_serial = {SERIAL}\nmfa_process = echo {GOOD_CODE}; echo touch-me >&2\n"
+        ),
+        &format!(
+            "[yk]\naws_access_key_id = {}\naws_secret_access_key = {LONG_TERM_SECRET}\n",
+            fake_sts::ACCESS_KEY_ID
+        ),
+    );
+    let run = f.run(&["use", "yk", "--shell", "bash"]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(
+        run.stderr.contains("touch-me"),
+        "the process's stderr reaches the user"
+    );
+    assert_eq!(f.sts.requests()[0].params["TokenCode"], GOOD_CODE);
+}
+
+#[test]
+fn bad_input_is_a_usage_or_config_error_before_any_call() {
+    let f = Fixture::new();
+    let cases: &[(&[&str], &str)] = &[
+        (&["use", "nosuch"], "profile 'nosuch' not found"),
+        (&["use", "fooba"], "did you mean 'foobar'"),
+        (&["use", "noserial"], "has no mfa_serial"),
+        (&["use", "nokeys"], "has no aws_access_key_id"),
+        (
+            &["use", "foobar", "--serial-number", "short"],
+            "invalid MFA serial",
+        ),
+        (
+            &[
+                "use",
+                "foobar",
+                "--serial-number",
+                "arn:aws:iam::1:mfa/$(id)",
+            ],
+            "invalid MFA serial",
+        ),
+        (
+            &["use", "foobar", "--token-code", "12345"],
+            "--token-code takes the 6-digit code",
+        ),
+        (
+            &["use", "foobar", "--token-code", "abcdef"],
+            "--token-code takes the 6-digit code",
+        ),
+        (
+            &["use", "foobar", "--duration", "10m"],
+            "900 to 129600 seconds",
+        ),
+        (
+            &["use", "foobar", "--duration", "37h"],
+            "900 to 129600 seconds",
+        ),
+        (
+            &["use", "foobar", "--shell", "tcsh"],
+            "invalid value 'tcsh'",
+        ),
+    ];
+    for (args, needle) in cases {
+        let run = f.run(args);
+        assert_eq!(run.code, Some(2), "{args:?}: {run:#?}");
+        assert_eq!(run.stdout, "", "{args:?}");
+        assert!(run.stderr.contains(needle), "{args:?}: {run:#?}");
+        assert_no_secret(&run.stderr);
+    }
+    assert_eq!(f.sts.requests().len(), 0, "no call on bad input");
+}
+
+#[cfg(unix)]
+#[test]
+fn without_a_terminal_or_token_code_the_error_says_what_to_do() {
+    use std::os::unix::process::CommandExt;
+    let f = Fixture::new();
+    let mut cmd = f.cmd(&["use", "foobar", "--shell", "bash"]);
+    // SAFETY: setsid is async-signal-safe; it detaches the child from any terminal.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    let run = Run::from(cmd.output().unwrap());
+    run.assert_fails(2, "no terminal to ask for the MFA code of profile 'foobar'");
+    assert!(run.stderr.contains("--token-code"), "{run:#?}");
+}
+
+#[test]
+fn sts_faults_give_one_clear_line_and_empty_stdout() {
+    let cases: Vec<(Fault, i32, &str)> = vec![
+        (
+            Fault::AccessDenied(
+                "MultiFactorAuthentication failed with invalid MFA one time pass code. ",
+            ),
+            1,
+            "AWS rejected the MFA code for profile 'foobar'",
+        ),
+        (
+            Fault::AccessDenied(
+                "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: sts:GetSessionToken",
+            ),
+            1,
+            "AWS denied GetSessionToken for profile 'foobar'",
+        ),
+        (
+            Fault::Error(
+                403,
+                "InvalidClientTokenId",
+                "The security token included in the request is invalid.",
+            ),
+            1,
+            "does not know the access key of profile 'foobar'",
+        ),
+        (
+            Fault::Error(
+                403,
+                "SignatureDoesNotMatch",
+                "The request signature we calculated does not match",
+            ),
+            1,
+            "secret key of profile 'foobar' does not match",
+        ),
+        (
+            Fault::Error(
+                403,
+                "ExpiredToken",
+                "The security token included in the request is expired",
+            ),
+            1,
+            "have expired",
+        ),
+        (
+            Fault::Error(400, "Throttling", "Rate exceeded"),
+            1,
+            "throttling requests for profile 'foobar'",
+        ),
+        (
+            Fault::Status(500),
+            1,
+            "STS is unavailable (HTTP 500) for profile 'foobar'",
+        ),
+        (
+            Fault::Status(503),
+            1,
+            "STS is unavailable (HTTP 503) for profile 'foobar'",
+        ),
+        (Fault::Garbage, 1, "cannot read"),
+        (Fault::Hangup, 1, "for profile 'foobar'"),
+    ];
+    for (fault, code, needle) in cases {
+        let f = Fixture::new();
+        f.sts.always(fault.clone());
+        let run = f.run(&[
+            "use",
+            "foobar",
+            "--shell",
+            "bash",
+            "--token-code",
+            GOOD_CODE,
+        ]);
+        assert_eq!(run.code, Some(code), "{fault:?}: {run:#?}");
+        assert_eq!(run.stdout, "", "{fault:?}");
+        assert!(run.stderr.contains(needle), "{fault:?}: {run:#?}");
+        assert_eq!(
+            run.stderr.trim_end().lines().count(),
+            1,
+            "{fault:?}: {run:#?}"
+        );
+        assert_no_secret(&run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{run:#?}");
+    }
+}
+
+#[test]
+fn five_hundreds_are_retried_when_attempts_allow() {
+    let f = Fixture::new();
+    f.sts.then([Fault::Status(503), Fault::Status(500)]);
+    let run = Run::from(
+        f.cmd(&[
+            "use",
+            "foobar",
+            "--shell",
+            "bash",
+            "--token-code",
+            GOOD_CODE,
+        ])
+        .env("AWS_MAX_ATTEMPTS", "3")
+        .output()
+        .unwrap(),
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert_eq!(f.sts.count("GetSessionToken"), 3);
+}
+
+#[test]
+fn a_slow_sts_times_out_within_the_bound_the_user_sets() {
+    let f = Fixture::new();
+    f.sts.always(Fault::Delay(Duration::from_secs(30)));
+    let started = Instant::now();
+    let run = f.run(&[
+        "use",
+        "foobar",
+        "--shell",
+        "bash",
+        "--token-code",
+        GOOD_CODE,
+        "--timeout",
+        "1",
+    ]);
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    run.assert_fails(1, "did not answer in time for profile 'foobar'");
+    assert!(run.stderr.contains("--timeout"), "{run:#?}");
+}
+
+#[test]
+fn unreachable_sts_names_the_network() {
+    let f = Fixture::new();
+    // A port nothing listens on: bind, note the port, close.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let run = Run::from(
+        f.cmd(&[
+            "use",
+            "foobar",
+            "--shell",
+            "bash",
+            "--token-code",
+            GOOD_CODE,
+        ])
+        .env("AWS_ENDPOINT_URL_STS", format!("http://127.0.0.1:{port}"))
+        .output()
+        .unwrap(),
+    );
+    run.assert_fails(1, "cannot reach STS for profile 'foobar'");
+    let run = Run::from(
+        f.cmd(&[
+            "use",
+            "foobar",
+            "--shell",
+            "bash",
+            "--token-code",
+            GOOD_CODE,
+        ])
+        .env("AWS_ENDPOINT_URL_STS", "http://no-such-host.invalid")
+        .output()
+        .unwrap(),
+    );
+    run.assert_fails(1, "cannot reach STS for profile 'foobar'");
+}
+
+#[test]
+fn endpoint_follows_the_profile_endpoint_url() {
+    let f = Fixture::new();
+    let config = format!(
+        "[profile ep]\nmfa_serial = {SERIAL}\nendpoint_url = {}\n",
+        f.sts.url
+    );
+    std::fs::write(f.path(".aws/config"), config).unwrap();
+    std::fs::write(
+        f.path(".aws/credentials"),
+        format!(
+            "[ep]\naws_access_key_id = {}\naws_secret_access_key = {LONG_TERM_SECRET}\n",
+            fake_sts::ACCESS_KEY_ID
+        ),
+    )
+    .unwrap();
+    let run = Run::from(
+        f.cmd(&["use", "ep", "--shell", "bash", "--token-code", GOOD_CODE])
+            .env_remove("AWS_ENDPOINT_URL_STS")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert_eq!(f.sts.count("GetSessionToken"), 1);
+}
+
+#[test]
+fn verbose_says_what_happens_and_never_a_secret() {
+    let f = Fixture::new();
+    let run = f.run(&[
+        "use",
+        "foobar",
+        "-v",
+        "--shell",
+        "bash",
+        "--token-code",
+        GOOD_CODE,
+    ]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(
+        run.stderr.contains("GetSessionToken answered in"),
+        "{run:#?}"
+    );
+    assert!(run.stderr.contains(SERIAL), "{run:#?}");
+    assert_no_secret(&run.stderr);
+    assert!(!run.stderr.contains(GOOD_CODE), "the code is not logged");
+    let f = Fixture::new();
+    f.sts.always(Fault::Status(500));
+    let run = f.run(&[
+        "use",
+        "foobar",
+        "-v",
+        "--shell",
+        "bash",
+        "--token-code",
+        GOOD_CODE,
+    ]);
+    assert_eq!(run.stdout, "");
+    assert_no_secret(&run.stderr);
+}
+
+#[test]
+fn hostile_values_from_sts_evaluate_to_themselves() {
+    let f = Fixture::new();
+    let secret = "s'e\"c$(touch CANARY)`touch CANARY`\\r;e|t&%!^~ü";
+    let token = "t\\'o\nk'e\"n";
+    f.sts.hand_out("ASIA'$(touch CANARY)", secret, token);
+    let dir = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        if !have(shell) {
+            continue;
+        }
+        let run = use_ok(&f, shell);
+        let mut cmd = Command::new(shell);
+        let print = "printf '%s\\0' \"$AWS_ACCESS_KEY_ID\" \"$AWS_SECRET_ACCESS_KEY\" \"$AWS_SESSION_TOKEN\"";
+        let body = if shell == "fish" {
+            format!("printf '%s' \"$MFAENV_SCRIPT\" | source; {print}")
+        } else {
+            format!("eval \"$MFAENV_SCRIPT\"; {print}")
+        };
+        let out = cmd
+            .arg("-c")
+            .arg(body)
+            .env("MFAENV_SCRIPT", &run.stdout)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            format!("ASIA'$(touch CANARY)\0{secret}\0{token}\0"),
+            "{shell}"
+        );
+        assert!(
+            !dir.path().join("CANARY").exists(),
+            "{shell} ran code from STS"
+        );
+    }
+    let run = f.run(&["use", "foobar", "--shell", "cmd", "--token-code", GOOD_CODE]);
+    run.assert_fails(1, "cmd cannot hold safely");
+}
+
+#[test]
+fn unset_removes_exactly_the_session_variables_in_every_shell() {
+    let f = Fixture::new();
+    let preset: Vec<(&str, &str)> = mfaenv::session::VARIABLES
+        .iter()
+        .map(|n| (*n, "x"))
+        .collect();
+    for shell in ["bash", "zsh", "fish"] {
+        if !have(shell) {
+            continue;
+        }
+        let run = f.run(&["unset", "--shell", shell]);
+        assert_eq!((run.code, run.stderr.as_str()), (Some(0), ""), "{shell}");
+        let left = eval_and_print(shell, &run.stdout, &preset);
+        assert_eq!(left, "", "{shell} kept {left}");
+    }
+    let ps = f.run(&["unset", "--shell", "powershell"]).stdout;
+    assert_eq!(ps.lines().count(), 9);
+    assert!(ps.contains("Remove-Item Env:AWS_SESSION_TOKEN -ErrorAction SilentlyContinue\n"));
+    let cmd = f.run(&["unset", "--shell", "cmd"]).stdout;
+    assert!(
+        cmd.contains("set MFAENV_PROFILE=\n") && cmd.lines().count() == 9,
+        "{cmd}"
+    );
 }

@@ -14,7 +14,7 @@ pub const ACCESS_KEY_ID: &str = "AKIAFAKELONGTERM0001";
 /// The MFA device the fake accepts.
 pub const SERIAL: &str = "arn:aws:iam::123456789012:mfa/alice";
 /// A code the fake accepts.
-pub const GOOD_CODE: &str = "123456";
+pub const GOOD_CODE: &str = "246810";
 /// The temporary credentials the fake hands out.
 pub const SESSION_KEY_ID: &str = "ASIAFAKESESSION00001";
 /// Recognisable so that tests can prove it leaks nowhere.
