@@ -202,7 +202,7 @@ fn not_found(set: &ProfileSet, name: &ProfileName, files: &Files) -> Error {
     let hint = match closest(name.as_str(), &names) {
         Some(close) => format!("; did you mean '{close}'?"),
         None if names.is_empty() => {
-            format!("; no profiles are defined there (see the README for a config example)")
+            "; no profiles are defined there (see the README for a config example)".to_owned()
         }
         None => format!("; profiles there: {}", names.join(", ")),
     };

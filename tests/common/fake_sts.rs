@@ -131,10 +131,10 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
         if reader.read_line(&mut line).unwrap_or(0) == 0 {
             return;
         }
-        if let Some((k, v)) = line.split_once(':') {
-            if k.eq_ignore_ascii_case("content-length") {
-                length = v.trim().parse().unwrap_or(0);
-            }
+        if let Some((k, v)) = line.split_once(':')
+            && k.eq_ignore_ascii_case("content-length")
+        {
+            length = v.trim().parse().unwrap_or(0);
         }
         head.push_str(&line);
         if line == "\r\n" {
