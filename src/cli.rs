@@ -24,6 +24,52 @@ Examples:
   mfaenv unset --shell fish | source
   mfaenv unset | Out-String | Invoke-Expression";
 
+const STATUS_EXAMPLES: &str = "\
+Examples:
+  mfaenv status                     profile foobar: 11h 58m left
+  mfaenv status -q || mfaenv use    in scripts: exit 0 only with a valid session";
+
+const LIST_EXAMPLES: &str = "\
+Examples:
+  mfaenv list";
+
+const LOGOUT_EXAMPLES: &str = "\
+Examples:
+  eval \"$(mfaenv logout)\"              this shell's profile
+  eval \"$(mfaenv logout foobar)\"
+  eval \"$(mfaenv logout --all)\"";
+
+const SETUP_EXAMPLES: &str = "\
+Examples:
+  mfaenv setup foobar               suggests arn:aws:iam::ACCOUNT:mfa/USER from your keys";
+
+const CREDENTIAL_PROCESS_EXAMPLES: &str = "\
+Examples:
+  # in ~/.aws/config:
+  [profile foobar-mfa]
+  credential_process = mfaenv credential-process foobar";
+
+const EXEC_EXAMPLES: &str = "\
+Examples:
+  mfaenv exec foobar -- aws s3 ls
+  mfaenv exec admin -- terraform plan";
+
+const INIT_EXAMPLES: &str = "\
+Examples:
+  eval \"$(mfaenv init bash)\"                         in ~/.bashrc
+  eval \"$(mfaenv init zsh)\"                          in ~/.zshrc
+  mfaenv init fish | source                          in ~/.config/fish/config.fish
+  Invoke-Expression (& mfaenv init powershell | Out-String)   in $PROFILE, after any prompt theme
+  mfaenv init cmd > %USERPROFILE%\\bin\\mfaenv.cmd     a folder on PATH ahead of mfaenv.exe's
+  mfaenv init clink > %LOCALAPPDATA%\\clink\\mfaenv.lua   re-prompt in cmd.exe with Clink";
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  mfaenv completions bash > ~/.local/share/bash-completion/completions/mfaenv
+  mfaenv completions zsh > ~/.zfunc/_mfaenv             with fpath+=(~/.zfunc) before compinit
+  mfaenv completions fish > ~/.config/fish/completions/mfaenv.fish
+  mfaenv completions powershell | Out-String | Invoke-Expression   in $PROFILE";
+
 /// Get an MFA-backed AWS session into your shell, and keep it there.
 #[derive(Debug, Parser)]
 #[command(name = "mfaenv", version, after_help = EXAMPLES, propagate_version = true)]
@@ -48,6 +94,65 @@ pub enum Command {
     /// Print the script that removes the session's variables from this shell.
     #[command(after_help = UNSET_EXAMPLES)]
     Unset(ShellArg),
+    /// Tell whether this shell holds an mfaenv session and how long it has left (exit 1 if not).
+    #[command(after_help = STATUS_EXAMPLES)]
+    Status,
+    /// List the profiles usable with MFA, their roles and cached sessions (no network).
+    #[command(after_help = LIST_EXAMPLES)]
+    List,
+    /// Drop cached sessions; prints the unset script when this shell holds that session.
+    #[command(after_help = LOGOUT_EXAMPLES)]
+    Logout(LogoutArgs),
+    /// Register a profile's MFA device: ask for its ARN and save it as mfa_serial.
+    #[command(after_help = SETUP_EXAMPLES)]
+    Setup(SetupArgs),
+    /// Print the session as AWS credential_process JSON, for the AWS CLI and SDKs.
+    #[command(after_help = CREDENTIAL_PROCESS_EXAMPLES)]
+    CredentialProcess(CredentialProcessArgs),
+    /// Run one command with the session in its environment; exits with its exit code.
+    #[command(after_help = EXEC_EXAMPLES)]
+    Exec(ExecArgs),
+    /// Print the shell hook: a `mfaenv` function that applies `use` and `unset` to the shell,
+    /// and a prompt check that asks for a new code once the session lapses.
+    #[command(after_help = INIT_EXAMPLES)]
+    Init(InitArgs),
+    /// Print the completion script for a shell.
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions(CompletionsArgs),
+}
+
+/// Options of `mfaenv init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The shell to hook into; clink prints the Lua script that refreshes sessions in cmd.exe
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: HookShell,
+}
+
+/// What `mfaenv init` prints a hook for: the shells, and Clink for cmd.exe's prompt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum HookShell {
+    /// GNU bash.
+    Bash,
+    /// Z shell.
+    Zsh,
+    /// fish.
+    Fish,
+    /// Windows PowerShell and PowerShell (pwsh).
+    #[value(name = "powershell", alias = "pwsh")]
+    PowerShell,
+    /// The cmd.exe wrapper script (mfaenv.cmd).
+    Cmd,
+    /// The Clink script for cmd.exe's prompt (mfaenv.lua).
+    Clink,
+}
+
+/// Options of `mfaenv completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
 }
 
 /// `--shell`, shared by every command that prints a script.
@@ -65,19 +170,77 @@ pub struct UseArgs {
     pub profile: Option<String>,
     #[command(flatten)]
     pub shell: ShellArg,
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+/// How a session is got: shared by `use`, `credential-process` and `exec`.
+#[derive(Debug, Args)]
+pub struct SessionArgs {
     /// The 6-digit code, for scripts (else mfa_process, else asked on the terminal)
     #[arg(long, value_name = "CODE")]
     pub token_code: Option<String>,
     /// The MFA device's ARN or serial [default: the profile's mfa_serial]
     #[arg(long, value_name = "ARN")]
     pub serial_number: Option<String>,
-    /// How long the session lasts: 900 to 129600 seconds, or 90m, 12h [default: 12h]
+    /// How long the MFA session lasts: 900 to 129600 seconds, or 90m, 12h [default: 12h]
     #[arg(long, value_name = "LENGTH", value_parser = SessionDuration::parse)]
     pub duration: Option<SessionDuration>,
     /// Give up on STS after this many seconds
     #[arg(long, value_name = "SECONDS", env = "MFAENV_TIMEOUT", default_value_t = 15,
           value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: u64,
+    /// Neither read nor write the session cache
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Ask for a new code even when a cached session is still good
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Options of `mfaenv logout`.
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// Profile whose cached sessions to drop [default: this shell's session, else AWS_PROFILE, else default]
+    #[arg(conflicts_with = "all")]
+    pub profile: Option<String>,
+    /// Drop every cached session
+    #[arg(long)]
+    pub all: bool,
+    #[command(flatten)]
+    pub shell: ShellArg,
+}
+
+/// Options of `mfaenv setup`.
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// Profile to register the MFA device for
+    pub profile: String,
+    /// Give up on STS after this many seconds
+    #[arg(long, value_name = "SECONDS", env = "MFAENV_TIMEOUT", default_value_t = 15,
+          value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub timeout: u64,
+}
+
+/// Options of `mfaenv credential-process`.
+#[derive(Debug, Args)]
+pub struct CredentialProcessArgs {
+    /// Profile to get credentials for
+    pub profile: String,
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+/// Options of `mfaenv exec`.
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Profile whose session the command gets
+    pub profile: String,
+    #[command(flatten)]
+    pub session: SessionArgs,
+    /// The command and its arguments, after `--`
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 #[cfg(test)]

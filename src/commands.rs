@@ -1,15 +1,20 @@
-//! Each subcommand, wiring the modules together: profile → code → STS → script.
+//! Each subcommand, wiring the modules together: profile → cache or code → STS → script.
 
-use crate::cli::{Cli, Command, ShellArg, UseArgs};
+use crate::cache::{self, Cache, Kind};
+use crate::cli::{
+    Cli, Command, CredentialProcessArgs, ExecArgs, HookShell, LogoutArgs, SetupArgs, ShellArg,
+    UseArgs,
+};
 use crate::error::{Error, Result};
 use crate::log::Log;
-use crate::mfa::{self, Asker, CodeSource};
-use crate::profile::{self, Files, ProfileName};
-use crate::session::{SessionDuration, VARIABLES};
+use crate::obtain;
+use crate::profile::ProfileName;
+use crate::session::{Session, VARIABLES, human_duration};
 use crate::shell::{self, Shell};
-use crate::sts::{self, Failure, Sts};
-use std::time::{Duration, Instant};
+use crate::sts::{self, Sts};
+use std::time::Duration;
 use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 /// What a command prints: `stdout` (the script, all or nothing) and the notices that follow it
 /// on stderr.
@@ -19,6 +24,24 @@ pub struct Output {
     pub stdout: String,
     /// Lines for stderr after the script is written.
     pub notices: Vec<String>,
+    /// The exit code (0 unless a command reports a state, as `status` does).
+    pub code: u8,
+}
+
+impl Output {
+    fn stdout(stdout: String) -> Output {
+        Output {
+            stdout,
+            ..Output::default()
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Runtime(format!("cannot start: {e}")))
 }
 
 /// Runs the command the user asked for.
@@ -28,17 +51,45 @@ pub fn run(cli: Cli) -> Result<Output> {
         quiet: cli.quiet,
     };
     match cli.command {
-        Command::Use(args) => {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| Error::Runtime(format!("cannot start: {e}")))?;
-            runtime.block_on(use_profile(args, log))
+        Command::Use(args) => runtime()?.block_on(use_profile(args, log)),
+        Command::Unset(args) => Ok(Output::stdout(
+            choose_shell(&args, log).unset_script(&VARIABLES),
+        )),
+        Command::Status => Ok(status(log)),
+        Command::List => runtime()?.block_on(list()),
+        Command::Logout(args) => runtime()?.block_on(logout(args, log)),
+        Command::Setup(args) => runtime()?.block_on(setup(args, log)),
+        Command::CredentialProcess(args) => runtime()?.block_on(credential_process(args, log)),
+        Command::Exec(args) => {
+            let session =
+                runtime()?.block_on(obtain::session(Some(&args.profile), &args.session, log))?;
+            exec(args, &session)
         }
-        Command::Unset(args) => Ok(Output {
-            stdout: choose_shell(&args, log).unset_script(&VARIABLES),
-            notices: Vec::new(),
+        Command::Init(args) => Ok(Output {
+            stdout: match args.shell {
+                HookShell::Bash => Shell::Bash.hook(),
+                HookShell::Zsh => Shell::Zsh.hook(),
+                HookShell::Fish => Shell::Fish.hook(),
+                HookShell::PowerShell => Shell::PowerShell.hook(),
+                HookShell::Cmd => Shell::Cmd.hook(),
+                HookShell::Clink => Shell::CLINK_HOOK,
+            }
+            .to_owned(),
+            ..Output::default()
         }),
+        Command::Completions(args) => {
+            let mut script = Vec::new();
+            clap_complete::generate(
+                args.shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "mfaenv",
+                &mut script,
+            );
+            Ok(Output {
+                stdout: String::from_utf8_lossy(&script).into_owned(),
+                ..Output::default()
+            })
+        }
     }
 }
 
@@ -61,77 +112,265 @@ fn choose_shell(arg: &ShellArg, log: Log) -> Shell {
 
 async fn use_profile(args: UseArgs, log: Log) -> Result<Output> {
     let shell = choose_shell(&args.shell, log);
-    let aws_profile = std::env::var("AWS_PROFILE").ok();
-    let name = ProfileName::choose(args.profile.as_deref(), aws_profile.as_deref())?;
-    let files = Files::locate();
-    log.info(format_args!(
-        "profile '{name}' from {} and {}",
-        files.config.display(),
-        files.credentials.display()
-    ));
-    let set = profile::load(&files).await?;
-    let profile = profile::resolve(&set, &name, args.serial_number.as_deref(), &files)?;
-    let Some(serial) = profile.mfa_serial.clone() else {
-        return Err(Error::Config(format!(
-            "profile '{name}' has no mfa_serial: add `mfa_serial = arn:aws:iam::ACCOUNT:mfa/USER` to its section in {}, or pass --serial-number ARN",
-            files.config.display()
-        )));
-    };
-    let duration = args.duration.unwrap_or(SessionDuration::DEFAULT);
-    let source = match (args.token_code, &profile.mfa_process) {
-        (Some(code), _) => CodeSource::Given(code),
-        (None, Some(command)) => CodeSource::Process(command.clone()),
-        (None, None) => CodeSource::Terminal,
-    };
-    let from_terminal = matches!(source, CodeSource::Terminal);
-    log.info(format_args!(
-        "MFA device {serial}; session of {} s; code from {}",
-        duration.seconds(),
-        match &source {
-            CodeSource::Given(_) => "--token-code",
-            CodeSource::Process(_) => "mfa_process",
-            CodeSource::Terminal => "the terminal",
-        }
-    ));
-    let mut asker = Asker::new(source, &name, &serial);
-    let mut code = asker.code()?;
-
-    let env_region = std::env::var("AWS_REGION")
-        .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
-        .ok();
-    let region = sts::region(profile.region.as_deref(), env_region.as_deref());
-    log.info(format_args!("STS region {region}"));
-    let client = Sts::new(&profile, region, Duration::from_secs(args.timeout)).await;
-    let mut session = loop {
-        let started = Instant::now();
-        let answer = client.get_session_token(&serial, &code, duration).await;
-        log.info(format_args!(
-            "GetSessionToken answered in {} ms",
-            started.elapsed().as_millis()
-        ));
-        match answer {
-            Ok(session) => break session,
-            Err(Failure::InvalidCode) if asker.can_retry() => {
-                eprintln!(
-                    "mfaenv: AWS rejected that code (wrong, expired or already used); enter the next one"
-                );
-                code = asker.code()?;
-            }
-            Err(Failure::InvalidCode) if from_terminal => return Err(mfa::too_many_tries(&name)),
-            Err(Failure::InvalidCode) => {
-                return Err(Error::Runtime(format!(
-                    "AWS rejected the MFA code for profile '{name}' (wrong, expired or already used); try again with the next code"
-                )));
-            }
-            Err(Failure::Other(e)) => return Err(e),
-        }
-    };
-    session.region = profile.region.clone();
+    let session = obtain::session(args.profile.as_deref(), &args.session, log).await?;
     let stdout = shell.export_script(&session.variables())?;
     let notices = if log.quiet {
         Vec::new()
     } else {
         vec![session.notice(OffsetDateTime::now_utc())]
     };
-    Ok(Output { stdout, notices })
+    Ok(Output {
+        stdout,
+        notices,
+        code: 0,
+    })
+}
+
+/// The shell's own session, from its environment alone: no files, no network.
+fn status(log: Log) -> Output {
+    let profile = std::env::var("MFAENV_PROFILE")
+        .ok()
+        .filter(|p| !p.is_empty());
+    let expiry = std::env::var("AWS_SESSION_EXPIRATION")
+        .ok()
+        .and_then(|e| OffsetDateTime::parse(&e, &Rfc3339).ok());
+    let now = OffsetDateTime::now_utc();
+    let (line, code) = match (profile, expiry) {
+        (None, _) => ("mfaenv: no mfaenv session in this shell".to_owned(), 1),
+        (Some(p), None) => (
+            format!(
+                "mfaenv: profile {p}: AWS_SESSION_EXPIRATION is missing or unreadable; run mfaenv use {p}"
+            ),
+            1,
+        ),
+        (Some(p), Some(e)) if e <= now => (
+            format!(
+                "mfaenv: profile {p}: session lapsed {} ago; run mfaenv use {p}",
+                human_duration(now - e)
+            ),
+            1,
+        ),
+        (Some(p), Some(e)) => (
+            format!("mfaenv: profile {p}: {} left", human_duration(e - now)),
+            0,
+        ),
+    };
+    Output {
+        notices: if log.quiet { Vec::new() } else { vec![line] },
+        code,
+        ..Output::default()
+    }
+}
+
+/// The profiles usable with mfaenv and their cached sessions, as a table; no network.
+async fn list() -> Result<Output> {
+    let files = crate::profile::Files::locate();
+    let set = crate::profile::load(&files).await?;
+    let cache =
+        cache::default_dir().and_then(|d| d.is_dir().then(|| Cache::open(d).ok()).flatten());
+    let now = OffsetDateTime::now_utc();
+    let mut names: Vec<&str> = set.profiles().collect();
+    names.sort_unstable();
+    let mut rows = vec![[
+        "PROFILE".to_owned(),
+        "MFA DEVICE".to_owned(),
+        "ROLE".to_owned(),
+        "SESSION".to_owned(),
+    ]];
+    let mut unusable = 0;
+    for name in names {
+        let Ok(name) = ProfileName::choose(Some(name), None) else {
+            continue;
+        };
+        let Ok(p) = crate::profile::resolve(&set, &name, None, &files) else {
+            unusable += 1;
+            continue;
+        };
+        let (kind, key) = match p.roles.is_empty() {
+            true => (Kind::Mfa, &p.identity),
+            false => (Kind::Role, &p.name),
+        };
+        let left = cache
+            .as_ref()
+            .map(|c| c.load(kind, key, now, time::Duration::ZERO))
+            .and_then(|l| match l {
+                cache::Lookup::Hit(e) => Some(format!(
+                    "{} left",
+                    human_duration(e.session.expiration - now)
+                )),
+                _ => None,
+            })
+            .unwrap_or_else(|| "-".to_owned());
+        rows.push([
+            name.to_string(),
+            p.mfa_serial
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| format!("none: mfaenv setup {name}")),
+            p.roles
+                .last()
+                .map(|r| r.arn.clone())
+                .unwrap_or_else(|| "-".to_owned()),
+            left,
+        ]);
+    }
+    let mut notices = Vec::new();
+    if rows.len() == 1 {
+        notices.push(format!(
+            "mfaenv: no profile with long-term keys in {} or {}",
+            files.config.display(),
+            files.credentials.display()
+        ));
+    }
+    if unusable > 0 {
+        notices.push(format!(
+            "mfaenv: {unusable} other profile(s) have no long-term keys to use with MFA"
+        ));
+    }
+    Ok(Output {
+        stdout: table(&rows),
+        notices,
+        code: 0,
+    })
+}
+
+/// Left-aligned columns, two spaces apart.
+fn table(rows: &[[String; 4]]) -> String {
+    let mut widths = [0; 4];
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (i, (w, cell)) in widths.iter().zip(row).enumerate() {
+            if i + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                line.push_str(&format!("{cell:<w$}  "));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Drops cached sessions; prints the unset script when this shell holds one of them.
+async fn logout(args: LogoutArgs, log: Log) -> Result<Output> {
+    let shell_profile = std::env::var("MFAENV_PROFILE")
+        .ok()
+        .filter(|p| !p.is_empty());
+    let Some(dir) = cache::default_dir() else {
+        return Err(Error::Runtime(
+            "no HOME or XDG_CACHE_HOME: there is no session cache".into(),
+        ));
+    };
+    let cache = Cache::open(dir)?;
+    let (notice, holds) = if args.all {
+        let n = cache.clear()?;
+        (
+            format!("mfaenv: dropped {n} cached session(s)"),
+            shell_profile.is_some(),
+        )
+    } else {
+        let aws_profile = std::env::var("AWS_PROFILE").ok();
+        let name = ProfileName::choose(
+            args.profile.as_deref().or(shell_profile.as_deref()),
+            aws_profile.as_deref(),
+        )?;
+        // A role's MFA session belongs to its identity: drop it too, so no renewal goes on
+        // silently. If the profile no longer resolves, drop what bears its name.
+        let identity = match obtain::resolve_profile(Some(name.as_str()), None, log).await {
+            Ok((p, _)) => p.identity,
+            Err(_) => name.clone(),
+        };
+        let role = cache.remove(Kind::Role, &name)?;
+        let mfa = cache.remove(Kind::Mfa, &identity)?;
+        let notice = match (role || mfa, identity == name) {
+            (false, _) => format!("mfaenv: no cached session for profile '{name}'"),
+            (true, true) => format!("mfaenv: dropped the cached session of profile '{name}'"),
+            (true, false) => format!(
+                "mfaenv: dropped the cached sessions of profile '{name}' and of its keys' profile '{identity}'"
+            ),
+        };
+        (notice, shell_profile.as_deref() == Some(name.as_str()))
+    };
+    let stdout = if holds {
+        choose_shell(&args.shell, log).unset_script(&VARIABLES)
+    } else {
+        String::new()
+    };
+    Ok(Output {
+        stdout,
+        notices: if log.quiet { Vec::new() } else { vec![notice] },
+        code: 0,
+    })
+}
+
+/// `mfaenv setup PROFILE`: register the MFA device on demand.
+async fn setup(args: SetupArgs, log: Log) -> Result<Output> {
+    let (profile, files) = obtain::resolve_profile(Some(&args.profile), None, log).await?;
+    if !crate::mfa::has_terminal() {
+        return Err(Error::Usage(format!(
+            "setup asks on the terminal, and there is none; add `mfa_serial = arn:aws:iam::ACCOUNT:mfa/USER` to profile '{}' in {} by hand",
+            profile.name,
+            files.config.display()
+        )));
+    }
+    if let Some(serial) = &profile.mfa_serial {
+        eprintln!("mfaenv: profile '{}' has mfa_serial {serial}", profile.name);
+    }
+    let env_region = std::env::var("AWS_REGION").ok();
+    let region = sts::region(profile.region.as_deref(), env_region.as_deref());
+    let client = Sts::new(&profile, region, Duration::from_secs(args.timeout)).await;
+    obtain::ask_and_save_serial(&profile, &files, &client).await?;
+    Ok(Output::default())
+}
+
+/// The AWS `credential_process` answer: version 1 JSON with the session's keys.
+async fn credential_process(args: CredentialProcessArgs, log: Log) -> Result<Output> {
+    let log = Log { quiet: true, ..log };
+    let session = obtain::session(Some(&args.profile), &args.session, log).await?;
+    let json = serde_json::json!({
+        "Version": 1,
+        "AccessKeyId": session.access_key_id,
+        "SecretAccessKey": session.secret_access_key.expose(),
+        "SessionToken": session.session_token.expose(),
+        "Expiration": session.expiration_rfc3339(),
+    });
+    Ok(Output::stdout(format!("{json}\n")))
+}
+
+/// Runs the command with the session's variables in its environment (never its arguments);
+/// on Unix the command replaces mfaenv, so signals and the exit code are its own.
+fn exec(args: ExecArgs, session: &Session) -> Result<Output> {
+    let (program, rest) = args
+        .command
+        .split_first()
+        .ok_or_else(|| Error::Usage("exec needs a command after --".into()))?;
+    let mut command = std::process::Command::new(program);
+    command.args(rest).envs(session.variables());
+    if session.region.is_none() {
+        command
+            .env_remove("AWS_REGION")
+            .env_remove("AWS_DEFAULT_REGION");
+    }
+    let failed = |e: std::io::Error| {
+        Error::Runtime(format!(
+            "cannot run {}: {e}",
+            crate::error::printable(&program.to_string_lossy())
+        ))
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        Err(failed(command.exec()))
+    }
+    #[cfg(not(unix))]
+    {
+        let status = command.status().map_err(failed)?;
+        std::process::exit(status.code().unwrap_or(1));
+    }
 }

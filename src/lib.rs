@@ -1,10 +1,13 @@
 //! mfaenv: get an MFA-backed AWS session into a shell, and keep it there.
 
+pub mod cache;
 pub mod cli;
 pub mod commands;
+pub mod config_edit;
 pub mod error;
 pub mod log;
 pub mod mfa;
+pub mod obtain;
 pub mod profile;
 pub mod session;
 pub mod shell;

@@ -30,7 +30,7 @@ fn main() -> ExitCode {
             for notice in output.notices {
                 eprintln!("{notice}");
             }
-            ExitCode::SUCCESS
+            ExitCode::from(output.code)
         }
         Err(mfaenv::error::Error::Cancelled) => {
             eprintln!("mfaenv: cancelled");

@@ -95,7 +95,7 @@ impl<'a> Asker<'a> {
                 "MFA code for profile '{}' ({}): ",
                 self.profile, self.serial
             );
-            let answer = read_terminal(&prompt, self.profile)?;
+            let answer = read_terminal(&prompt, self.profile, 6)?;
             if answer.trim().is_empty() {
                 return Err(Error::Cancelled);
             }
@@ -118,10 +118,45 @@ pub fn too_many_tries(profile: &ProfileName) -> Error {
     ))
 }
 
-/// Reads one line on the terminal with the typed digits shown, as authenticator codes are.
-fn read_terminal(prompt: &str, profile: &ProfileName) -> Result<String> {
+/// Asks for the MFA device of `profile` on the terminal, offering `suggestion` (taken on an
+/// empty answer); re-asks on an invalid serial, up to [`MAX_TRIES`] times.
+pub fn ask_serial(profile: &ProfileName, suggestion: Option<&MfaSerial>) -> Result<MfaSerial> {
+    for _ in 0..MAX_TRIES {
+        let prompt = match suggestion {
+            Some(s) => format!("MFA device ARN for profile '{profile}' [{s}]: "),
+            None => {
+                format!("MFA device ARN for profile '{profile}' (arn:aws:iam::ACCOUNT:mfa/NAME): ")
+            }
+        };
+        let answer = read_terminal(&prompt, profile, 256)?;
+        match (answer.trim(), suggestion) {
+            ("", Some(s)) => return Ok(s.clone()),
+            ("", None) => return Err(Error::Cancelled),
+            (text, _) => match MfaSerial::parse(text) {
+                Ok(serial) => return Ok(serial),
+                Err(why) => eprintln!("mfaenv: {why}"),
+            },
+        }
+    }
+    Err(Error::Usage(format!(
+        "no valid MFA serial for profile '{profile}' after {MAX_TRIES} tries; find it in the IAM console under Security credentials"
+    )))
+}
+
+/// Asks a yes/no question on the terminal; an empty answer is yes.
+pub fn confirm(question: &str, profile: &ProfileName) -> Result<bool> {
+    let answer = read_terminal(&format!("{question} [Y/n] "), profile, 16)?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "" | "y" | "yes"
+    ))
+}
+
+/// Reads one line on the terminal with its first `visible` characters shown (authenticator
+/// codes and ARNs are shown as typed, as other tools do).
+fn read_terminal(prompt: &str, profile: &ProfileName, visible: usize) -> Result<String> {
     let config = rpassword::ConfigBuilder::new()
-        .password_feedback_partial_mask('*', 6)
+        .password_feedback_partial_mask('*', visible)
         .build();
     let _guard = IgnoreInterrupt::new();
     match rpassword::prompt_password_with_config(prompt, config) {
@@ -133,6 +168,16 @@ fn read_terminal(prompt: &str, profile: &ProfileName) -> Result<String> {
             "no terminal to ask for the MFA code of profile '{profile}' ({e}); pass --token-code CODE or set mfa_process in the profile"
         ))),
     }
+}
+
+/// Whether there is a terminal to ask on (the controlling terminal, or the Windows console).
+pub fn has_terminal() -> bool {
+    let path = if cfg!(windows) { "CONIN$" } else { "/dev/tty" };
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .is_ok()
 }
 
 /// While alive, Ctrl-C does not kill the process: rpassword sees it, restores the terminal

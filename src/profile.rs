@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result, error_chain, printable};
 use crate::session::Secret;
-use aws_config::profile::ProfileSet;
+use aws_config::profile::{Profile as Section, ProfileSet};
 use aws_runtime::env_config::file::EnvConfigFiles;
 use aws_types::os_shim_internal::{Env, Fs};
 use std::fmt;
@@ -117,20 +117,41 @@ fn expand_home(path: PathBuf, home: &std::path::Path) -> PathBuf {
     }
 }
 
-/// What mfaenv needs of a profile to ask STS for an MFA session.
+/// A role to assume, as a profile with `role_arn` describes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Role {
+    /// The profile that names the role.
+    pub profile: ProfileName,
+    /// `role_arn`.
+    pub arn: String,
+    /// `role_session_name`, when set.
+    pub session_name: Option<String>,
+    /// `external_id`, when set.
+    pub external_id: Option<String>,
+    /// `duration_seconds`, when set (STS's default is one hour).
+    pub duration_seconds: Option<u32>,
+}
+
+/// What mfaenv needs of a profile: the long-term keys at the end of its `source_profile`
+/// chain, the roles to assume from there, its MFA device and region.
 #[derive(Clone, Debug)]
 pub struct Profile {
-    /// The profile's name.
+    /// The profile asked for.
     pub name: ProfileName,
+    /// The profile holding the long-term keys: `name` itself, or the end of its
+    /// `source_profile` chain. Its MFA session serves every role built on it.
+    pub identity: ProfileName,
     /// The IAM user's long-term access key id.
     pub access_key_id: String,
     /// The IAM user's long-term secret key.
     pub secret_access_key: Secret,
-    /// `mfa_serial`, checked.
+    /// Roles to assume in order, the first with the MFA session; empty for a plain profile.
+    pub roles: Vec<Role>,
+    /// `mfa_serial` (or `--serial-number`), checked: the first found from `name` down the chain.
     pub mfa_serial: Option<MfaSerial>,
     /// `mfa_process`: a command that prints the current code.
     pub mfa_process: Option<String>,
-    /// `region`, when the profile has one.
+    /// `region`: the first found from `name` down the chain.
     pub region: Option<String>,
 }
 
@@ -154,21 +175,69 @@ pub async fn load_with(fs: &Fs, env: &Env, files: &Files) -> Result<ProfileSet> 
         })
 }
 
-/// Resolves `name` from the merged files: its long-term keys (never the environment's),
-/// its MFA device and region. `serial_flag` (`--serial-number`) wins over `mfa_serial`.
+/// Resolves `name` from the merged files: follows `role_arn`/`source_profile` to the long-term
+/// keys (never the environment's), and finds the MFA device and region along the way.
+/// `serial_flag` (`--serial-number`) wins over every `mfa_serial`.
 pub fn resolve(
     set: &ProfileSet,
     name: &ProfileName,
     serial_flag: Option<&str>,
     files: &Files,
 ) -> Result<Profile> {
-    let Some(p) = set.get_profile(name.as_str()) else {
-        return Err(not_found(set, name, files));
-    };
-    let get = |key: &str| p.get(key).map(str::trim).filter(|v| !v.is_empty());
+    let mut roles = Vec::new();
+    let mut chain = vec![name.clone()];
+    let (mut serial, mut process, mut region) = (serial_flag.map(str::to_owned), None, None);
+    let mut current = name.clone();
+    loop {
+        let Some(p) = set.get_profile(current.as_str()) else {
+            return Err(match chain.len() {
+                1 => not_found(set, name, files),
+                _ => Error::Config(format!(
+                    "profile '{}' names source_profile '{current}', which is not in {} or {}",
+                    chain[chain.len() - 2],
+                    files.config.display(),
+                    files.credentials.display()
+                )),
+            });
+        };
+        let get = |key: &str| p.get(key).map(str::trim).filter(|v| !v.is_empty());
+        serial = serial.or(get("mfa_serial").map(str::to_owned));
+        process = process.or(get("mfa_process").map(str::to_owned));
+        region = region.or(get("region").map(str::to_owned));
+        let Some(arn) = get("role_arn") else {
+            break;
+        };
+        roles.push(role(&current, arn, p)?);
+        let Some(source) = get("source_profile") else {
+            let hint = match get("credential_source") {
+                Some(_) => "credential_source is not supported by mfaenv; ",
+                None => "",
+            };
+            return Err(Error::Config(format!(
+                "profile '{current}' has role_arn but no source_profile: {hint}name the profile holding your IAM user's keys with source_profile"
+            )));
+        };
+        let source = ProfileName(source.to_owned());
+        if source == current {
+            // `source_profile` naming itself: the role is assumed with this profile's own keys.
+            break;
+        }
+        if chain.contains(&source) {
+            let names: Vec<&str> = chain.iter().map(ProfileName::as_str).collect();
+            return Err(Error::Config(format!(
+                "source_profile loop: {} -> {source}; make the chain end at a profile with keys",
+                names.join(" -> ")
+            )));
+        }
+        chain.push(source.clone());
+        current = source;
+    }
+    roles.reverse();
+    let keys = set.get_profile(current.as_str()).expect("found above");
+    let get = |key: &str| keys.get(key).map(str::trim).filter(|v| !v.is_empty());
     let missing = |key: &str| {
         Error::Config(format!(
-            "profile '{name}' has no {key}: add the long-term keys of your IAM user to its section in {}",
+            "profile '{current}' has no {key}: add the long-term keys of your IAM user to its section in {}",
             files.credentials.display()
         ))
     };
@@ -176,23 +245,57 @@ pub fn resolve(
     let secret = get("aws_secret_access_key").ok_or_else(|| missing("aws_secret_access_key"))?;
     if get("aws_session_token").is_some() {
         return Err(Error::Config(format!(
-            "profile '{name}' holds temporary credentials (aws_session_token); mfaenv needs the long-term keys of an IAM user in {}",
+            "profile '{current}' holds temporary credentials (aws_session_token); mfaenv needs the long-term keys of an IAM user in {}",
             files.credentials.display()
         )));
     }
-    let mfa_serial = match serial_flag.or(get("mfa_serial")) {
-        Some(s) => {
-            Some(MfaSerial::parse(s).map_err(|m| Error::Config(format!("profile '{name}': {m}")))?)
-        }
+    let mfa_serial = match serial {
+        Some(s) => Some(
+            MfaSerial::parse(&s).map_err(|m| Error::Config(format!("profile '{name}': {m}")))?,
+        ),
         None => None,
     };
     Ok(Profile {
         name: name.clone(),
+        identity: current,
         access_key_id: access_key_id.to_owned(),
         secret_access_key: Secret::new(secret),
+        roles,
         mfa_serial,
-        mfa_process: get("mfa_process").map(str::to_owned),
-        region: get("region").map(str::to_owned),
+        mfa_process: process,
+        region,
+    })
+}
+
+fn role(profile: &ProfileName, arn: &str, section: &Section) -> Result<Role> {
+    let get = |key: &str| section.get(key).map(str::trim).filter(|v| !v.is_empty());
+    let bad = |what: String| Error::Config(format!("profile '{profile}': {what}"));
+    if !arn.starts_with("arn:") || arn.chars().any(char::is_control) {
+        return Err(bad(format!(
+            "role_arn '{}' is not an ARN such as arn:aws:iam::123456789012:role/admin",
+            printable(arn)
+        )));
+    }
+    let duration_seconds = match get("duration_seconds") {
+        Some(d) => Some(
+            d.parse::<u32>()
+                .ok()
+                .filter(|d| (900..=43200).contains(d))
+                .ok_or_else(|| {
+                    bad(format!(
+                        "duration_seconds '{}' is not 900 to 43200 seconds",
+                        printable(d)
+                    ))
+                })?,
+        ),
+        None => None,
+    };
+    Ok(Role {
+        profile: profile.clone(),
+        arn: arn.to_owned(),
+        session_name: get("role_session_name").map(str::to_owned),
+        external_id: get("external_id").map(str::to_owned),
+        duration_seconds,
     })
 }
 
@@ -330,6 +433,84 @@ mod tests {
         assert!(err.to_string().contains("did you mean 'foobar'"), "{err}");
         let err = resolve(&set("", CREDS), &name("zzzzzzzzzz"), None, &files()).unwrap_err();
         assert!(err.to_string().contains("profiles there: foobar"), "{err}");
+    }
+
+    #[test]
+    fn roles_follow_source_profile_chains_to_the_keys() {
+        let config = "[profile base]\nmfa_serial = arn:aws:iam::123456789012:mfa/alice\nregion = eu-west-1\n\
+                      [profile admin]\nrole_arn = arn:aws:iam::210987654321:role/admin\nsource_profile = base\n\
+                      duration_seconds = 7200\nexternal_id = ext\nrole_session_name = me\n\
+                      [profile deep]\nrole_arn = arn:aws:iam::333333333333:role/deep\nsource_profile = admin\nregion = us-east-2\n";
+        let creds = "[base]\naws_access_key_id = AKIABASE\naws_secret_access_key = s\n";
+        let s = set(config, creds);
+        let p = resolve(&s, &name("deep"), None, &files()).unwrap();
+        assert_eq!(p.identity.as_str(), "base");
+        assert_eq!(p.access_key_id, "AKIABASE");
+        let arns: Vec<&str> = p.roles.iter().map(|r| r.arn.as_str()).collect();
+        assert_eq!(
+            arns,
+            [
+                "arn:aws:iam::210987654321:role/admin",
+                "arn:aws:iam::333333333333:role/deep"
+            ]
+        );
+        assert_eq!(p.roles[0].duration_seconds, Some(7200));
+        assert_eq!(p.roles[0].external_id.as_deref(), Some("ext"));
+        assert_eq!(p.roles[0].session_name.as_deref(), Some("me"));
+        assert_eq!(
+            p.region.as_deref(),
+            Some("us-east-2"),
+            "the nearest region wins"
+        );
+        assert!(
+            p.mfa_serial.is_some(),
+            "the source's mfa_serial serves the role"
+        );
+        let plain = resolve(&s, &name("base"), None, &files()).unwrap();
+        assert!(plain.roles.is_empty());
+        assert_eq!(plain.identity.as_str(), "base");
+    }
+
+    #[test]
+    fn mfa_serial_on_the_role_profile_serves_the_source() {
+        let config = "[profile r]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = k\nmfa_serial = arn:aws:iam::123456789012:mfa/bob\n";
+        let creds = "[k]\naws_access_key_id = A\naws_secret_access_key = s\n";
+        let p = resolve(&set(config, creds), &name("r"), None, &files()).unwrap();
+        assert_eq!(
+            p.mfa_serial.unwrap().as_str(),
+            "arn:aws:iam::123456789012:mfa/bob"
+        );
+        assert_eq!(p.identity.as_str(), "k");
+    }
+
+    #[test]
+    fn source_profile_loops_and_gaps_are_config_errors() {
+        let config = "[profile a]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = b\n\
+                      [profile b]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = a\n\
+                      [profile c]\nrole_arn = arn:aws:iam::1:role/c\nsource_profile = nowhere\n\
+                      [profile d]\nrole_arn = arn:aws:iam::1:role/d\n\
+                      [profile e]\nrole_arn = arn:aws:iam::1:role/e\nsource_profile = e\naws_access_key_id = A\naws_secret_access_key = s\n\
+                      [profile f]\nrole_arn = arn:aws:iam::1:role/f\nsource_profile = e\nduration_seconds = lots\n";
+        let s = set(config, "");
+        let err = |n: &str| {
+            resolve(&s, &name(n), None, &files())
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(
+            err("a").contains("source_profile loop: a -> b -> a"),
+            "{}",
+            err("a")
+        );
+        assert!(
+            err("c").contains("source_profile 'nowhere'"),
+            "{}",
+            err("c")
+        );
+        assert!(err("d").contains("no source_profile"), "{}", err("d"));
+        assert!(err("f").contains("duration_seconds 'lots'"), "{}", err("f"));
+        let own = resolve(&s, &name("e"), None, &files()).unwrap();
+        assert_eq!((own.identity.as_str(), own.roles.len()), ("e", 1));
     }
 
     #[test]

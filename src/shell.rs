@@ -94,6 +94,21 @@ impl Shell {
     pub fn unset_script(self, names: &[&str]) -> String {
         names.iter().map(|name| self.unset(name)).collect()
     }
+
+    /// The Clink script that refreshes a lapsed session at cmd.exe's prompt.
+    pub const CLINK_HOOK: &'static str = include_str!("../shell/mfaenv.lua");
+
+    /// The hook `mfaenv init` prints: the `mfaenv` wrapper and the prompt check (for cmd, the
+    /// wrapper script alone; its prompt check is [`Shell::CLINK_HOOK`]).
+    pub fn hook(self) -> &'static str {
+        match self {
+            Shell::Bash => include_str!("../shell/mfaenv.bash"),
+            Shell::Zsh => include_str!("../shell/mfaenv.zsh"),
+            Shell::Fish => include_str!("../shell/mfaenv.fish"),
+            Shell::PowerShell => include_str!("../shell/mfaenv.ps1"),
+            Shell::Cmd => include_str!("../shell/mfaenv.cmd"),
+        }
+    }
 }
 
 fn unrepresentable(shell: Shell, name: &str, what: &str) -> Error {

@@ -2,7 +2,7 @@
 
 use crate::error::{Error, printable};
 use crate::mfa::TokenCode;
-use crate::profile::{MfaSerial, Profile, ProfileName};
+use crate::profile::{MfaSerial, Profile, ProfileName, Role};
 use crate::session::{Secret, Session, SessionDuration};
 use aws_config::BehaviorVersion;
 use aws_config::timeout::TimeoutConfig;
@@ -68,6 +68,73 @@ impl Sts {
             client: aws_sdk_sts::Client::new(&config),
             profile: profile.name.clone(),
         }
+    }
+
+    /// The ARN of the IAM user the long-term keys belong to (GetCallerIdentity).
+    pub async fn caller_arn(&self) -> Result<String, Failure> {
+        let answer = self
+            .client
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| self.failure(e, "GetCallerIdentity"))?;
+        answer
+            .arn
+            .ok_or_else(|| Failure::Other(self.unreadable("an identity without an ARN")))
+    }
+
+    /// AssumeRole signed with `with` (the MFA session, or the previous role of a chain): a
+    /// session of `role` for `profile`.
+    pub async fn assume_role(&self, with: &Session, role: &Role) -> Result<Session, Failure> {
+        let credentials = Credentials::new(
+            &with.access_key_id,
+            with.secret_access_key.expose(),
+            Some(with.session_token.expose().to_owned()),
+            None,
+            "mfaenv-session",
+        );
+        let session_name = role
+            .session_name
+            .clone()
+            .unwrap_or_else(|| format!("mfaenv-{}", OffsetDateTime::now_utc().unix_timestamp()));
+        let answer = self
+            .client
+            .assume_role()
+            .role_arn(&role.arn)
+            .role_session_name(session_name)
+            .set_external_id(role.external_id.clone())
+            .set_duration_seconds(role.duration_seconds.map(|d| d as i32))
+            .customize()
+            .config_override(aws_sdk_sts::Config::builder().credentials_provider(credentials))
+            .send()
+            .await
+            .map_err(|e| match self.failure(e, "AssumeRole") {
+                Failure::Other(Error::Runtime(m)) if m.contains("role chaining") => {
+                    Failure::Other(Error::Config(format!(
+                        "role {} of profile '{}' is assumed from another role (role chaining), and AWS limits such sessions to 1 hour; set duration_seconds = 3600 or less in that profile",
+                        role.arn, role.profile
+                    )))
+                }
+                other => other,
+            })?;
+        let creds = answer.credentials.ok_or_else(|| {
+            Failure::Other(self.unreadable("an AssumeRole answer without credentials"))
+        })?;
+        let account = answer
+            .assumed_role_user
+            .and_then(|u| u.arn.split(':').nth(4).map(str::to_owned))
+            .filter(|a| !a.is_empty());
+        let expiration = OffsetDateTime::from_unix_timestamp(creds.expiration.secs())
+            .map_err(|_| Failure::Other(self.unreadable("an impossible expiry")))?;
+        Ok(Session {
+            access_key_id: creds.access_key_id,
+            secret_access_key: Secret::new(creds.secret_access_key),
+            session_token: Secret::new(creds.session_token),
+            expiration,
+            region: None,
+            profile: role.profile.to_string(),
+            account,
+        })
     }
 
     /// GetSessionToken with the device and code: an MFA session of `duration`.
@@ -142,6 +209,9 @@ impl Sts {
                             "STS refused {action} for profile '{p}': its keys are temporary; put the long-term keys of your IAM user in the profile"
                         ))
                     }
+                    (Some("AccessDenied"), _) if action == "AssumeRole" => runtime(format!(
+                        "AWS denied AssumeRole for profile '{p}': {message}; check that the role's trust policy admits your IAM user with MFA"
+                    )),
                     (Some("AccessDenied"), _) => runtime(format!(
                         "AWS denied {action} for profile '{p}': {message}; check that the IAM user may call sts:{action} and that mfa_serial is its own device"
                     )),

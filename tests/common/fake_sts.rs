@@ -22,6 +22,15 @@ pub const SESSION_SECRET: &str = "SeCrEtMaRkEr/sessionsecret+0123456789abcdef";
 /// Recognisable so that tests can prove it leaks nowhere.
 pub const SESSION_TOKEN: &str = "ToKeNmArKeR//////////wEaCXVzLWVhc3QtMSJHMEUCIQD+fake=";
 
+/// The role credentials the fake hands out; the key id marks which role.
+pub const ROLE_KEY_PREFIX: &str = "ASIAFAKEROLE";
+/// Recognisable so that tests can prove it leaks nowhere.
+pub const ROLE_SECRET: &str = "RoLeSeCrEtMaRkEr/rolesecret+0123456789";
+/// Recognisable so that tests can prove it leaks nowhere.
+pub const ROLE_TOKEN: &str = "RoLeToKeNmArKeR//////////wEaCXVzLWVhc3QtMSJHMEUCIQD+role=";
+/// The IAM user the long-term keys belong to.
+pub const USER_ARN: &str = "arn:aws:iam::123456789012:user/alice";
+
 /// A way to answer one request instead of the normal checks.
 #[derive(Clone, Debug)]
 pub enum Fault {
@@ -258,6 +267,20 @@ fn answer(
             }
             (200, success_xml("GetSessionToken", duration, "", handout))
         }
+        "GetCallerIdentity" => (
+            200,
+            format!(
+                r#"<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <GetCallerIdentityResult>
+    <Arn>{USER_ARN}</Arn>
+    <UserId>AIDAFAKEUSER00000001</UserId>
+    <Account>123456789012</Account>
+  </GetCallerIdentityResult>
+  <ResponseMetadata><RequestId>01234567-89ab-cdef-0123-456789abcdef</RequestId></ResponseMetadata>
+</GetCallerIdentityResponse>"#
+            ),
+        ),
+        "AssumeRole" => assume_role(r),
         other => (
             400,
             error_xml(
@@ -266,6 +289,44 @@ fn answer(
             ),
         ),
     }
+}
+
+/// AssumeRole as STS answers it for a caller holding an MFA session (or a role session, with
+/// role chaining's one-hour limit).
+fn assume_role(r: &Request) -> (u16, String) {
+    let p = |k: &str| r.params.get(k).map(String::as_str).unwrap_or("");
+    let chained = r.access_key_id.starts_with(ROLE_KEY_PREFIX);
+    if !r.session_signed || !(r.access_key_id == SESSION_KEY_ID || chained) {
+        return (
+            403,
+            error_xml(
+                "AccessDenied",
+                "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: sts:AssumeRole (MFA required)",
+            ),
+        );
+    }
+    let duration: u64 = p("DurationSeconds").parse().unwrap_or(3600);
+    if chained && duration > 3600 {
+        return (
+            400,
+            error_xml(
+                "ValidationError",
+                "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.",
+            ),
+        );
+    }
+    let arn = p("RoleArn");
+    let Some(account) = arn.strip_prefix("arn:aws:iam::").and_then(|r| r.split(':').next()) else {
+        return (400, error_xml("ValidationError", "RoleArn is not valid"));
+    };
+    let role = arn.rsplit('/').next().unwrap_or("role");
+    let session_name = p("RoleSessionName");
+    let key_id = format!("{ROLE_KEY_PREFIX}{:0>8}", role.len());
+    let user = format!(
+        "\n    <AssumedRoleUser>\n      <AssumedRoleId>AROAFAKE:{session_name}</AssumedRoleId>\n      <Arn>arn:aws:sts::{account}:assumed-role/{role}/{session_name}</Arn>\n    </AssumedRoleUser>"
+    );
+    let handout = (key_id, ROLE_SECRET.to_owned(), ROLE_TOKEN.to_owned());
+    (200, success_xml("AssumeRole", duration, &user, Some(&handout)))
 }
 
 fn success_xml(

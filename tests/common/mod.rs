@@ -80,6 +80,19 @@ impl Fixture {
             .env("AWS_MAX_ATTEMPTS", "1")
             .env("XDG_CACHE_HOME", self.path(".cache"))
             .stdin(Stdio::null());
+        // No controlling terminal, so no test can stop at a prompt when run from a terminal.
+        // (Under a pseudo-terminal the child already leads its session and this is a no-op.)
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: setsid is async-signal-safe and touches no memory.
+            unsafe {
+                cmd.pre_exec(|| {
+                    libc::setsid();
+                    Ok(())
+                });
+            }
+        }
     }
 
     /// Runs `mfaenv ARGS` to completion.
@@ -138,6 +151,8 @@ pub fn assert_no_secret(text: &str) {
         LONG_TERM_SECRET,
         fake_sts::SESSION_SECRET,
         fake_sts::SESSION_TOKEN,
+        fake_sts::ROLE_SECRET,
+        fake_sts::ROLE_TOKEN,
     ] {
         assert!(!text.contains(secret), "a secret leaked: {text}");
     }

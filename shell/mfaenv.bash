@@ -1,0 +1,94 @@
+# mfaenv hook for bash. Load it from ~/.bashrc with:
+#     eval "$(mfaenv init bash)"
+#
+# `mfaenv use PROFILE` and `mfaenv unset` then change this shell directly, and every prompt
+# checks the session: once it has lapsed, the shell asks for a new MFA code.
+
+# `use`, `unset` and `logout` print a script for this shell to evaluate; the rest pass through.
+mfaenv() {
+  local verb='' arg script
+  for arg in "$@"; do
+    case $arg in
+      -h | --help | -V | --version) verb='' && break ;;
+      -*) ;;
+      *) [[ -n $verb ]] || verb=$arg ;;
+    esac
+  done
+  case $verb in
+    use | unset | logout)
+      # MFAENV_SHELL goes to mfaenv alone: a child shell without this hook must not inherit it.
+      script=$(MFAENV_SHELL=bash command mfaenv "$@") || return
+      eval "$script"
+      ;;
+    *) command mfaenv "$@" ;;
+  esac
+}
+
+# The prompt check. With a valid session it starts no process: the lapse time is worked out
+# once per expiry and margin, then compared with the shell's own clock.
+_mfaenv_hook() {
+  local status=$?
+  if [[ -n ${MFAENV_PROFILE-} ]]; then
+    [[ ${AWS_SESSION_EXPIRATION-}/${MFAENV_REFRESH_MARGIN-} == "${_mfaenv_key-}" ]] ||
+      _mfaenv_lapse_time
+    _mfaenv_clock
+    ((_mfaenv_now < _mfaenv_lapse)) || _mfaenv_renew
+  fi
+  return "$status"
+}
+
+# Sets _mfaenv_now to the Unix time, without a process where bash has a clock of its own.
+if [[ -n ${EPOCHSECONDS-} ]]; then
+  _mfaenv_clock() { _mfaenv_now=$EPOCHSECONDS; }
+elif printf -v _mfaenv_now '%(%s)T' -1 2>/dev/null; then
+  _mfaenv_clock() { printf -v _mfaenv_now '%(%s)T' -1; }
+else
+  _mfaenv_clock() { _mfaenv_now=$(date +%s); }
+fi
+
+# Sets _mfaenv_lapse to the Unix time at which the session counts as lapsed: the expiry
+# (RFC 3339 UTC, as `use` exports it) less the margin. An unreadable expiry counts as lapsed.
+_mfaenv_lapse_time() {
+  local margin=${MFAENV_REFRESH_MARGIN:-60} y m d
+  local re='^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z$'
+  _mfaenv_key=${AWS_SESSION_EXPIRATION-}/${MFAENV_REFRESH_MARGIN-}
+  _mfaenv_lapse=0
+  # Checked before any arithmetic: bash evaluates code hidden in an arithmetic operand.
+  [[ $margin =~ ^[0-9]{1,6}$ ]] || margin=60
+  [[ ${AWS_SESSION_EXPIRATION-} =~ $re ]] || return 0
+  y=$((10#${BASH_REMATCH[1]})) m=$((10#${BASH_REMATCH[2]})) d=$((10#${BASH_REMATCH[3]}))
+  # Days since 1970-01-01 by Howard Hinnant's days_from_civil, with years starting in March.
+  y=$((y - (m <= 2)))
+  d=$(((y / 400) * 146097 + (y % 400) * 365 + (y % 400) / 4 - (y % 400) / 100
+    + (153 * ((m + 9) % 12) + 2) / 5 + d - 1 - 719468))
+  _mfaenv_lapse=$((d * 86400 + 10#${BASH_REMATCH[4]} * 3600 + 10#${BASH_REMATCH[5]} * 60
+    + 10#${BASH_REMATCH[6]} - 10#$margin))
+}
+
+# Asks for a new session; on failure or refusal removes the lapsed one, which also stops the
+# asking (MFAENV_PROFILE goes with it) until the next `mfaenv use`.
+_mfaenv_renew() {
+  local profile=$MFAENV_PROFILE script
+  printf 'mfaenv: session for %s lapsed; asking for a new code\n' "$profile" >&2
+  if script=$(MFAENV_SHELL=bash command mfaenv use "$profile"); then
+    eval "$script"
+  else
+    script=$(MFAENV_SHELL=bash command mfaenv unset) && eval "$script"
+    unset MFAENV_PROFILE
+    printf "mfaenv: removed the lapsed credentials; run 'mfaenv use %s' to start again\n" \
+      "$profile" >&2
+  fi
+}
+
+# First in line, so that later prompt commands and themes see the fresh session; once only,
+# however often this file is loaded; an array PROMPT_COMMAND (bash >= 5.1) gets an element.
+if [[ ${PROMPT_COMMAND[*]-} != *_mfaenv_hook* ]]; then
+  if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 501)) &&
+    [[ -n ${PROMPT_COMMAND+set} && ${PROMPT_COMMAND@a} == *a* ]]; then
+    PROMPT_COMMAND=(_mfaenv_hook "${PROMPT_COMMAND[@]}")
+  else
+    # A scalar assignment sets element 0, the only one bash < 5.1 runs.
+    # shellcheck disable=SC2128,SC2178
+    PROMPT_COMMAND="_mfaenv_hook${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
+  fi
+fi

@@ -1,0 +1,72 @@
+# mfaenv hook for fish (3.1 or later). Load it from ~/.config/fish/config.fish with:
+#     mfaenv init fish | source
+#
+# `mfaenv use PROFILE` and `mfaenv unset` then change this shell directly, and every prompt
+# checks the session: once it has lapsed, the shell asks for a new MFA code.
+
+# `use`, `unset` and `logout` print a script for this shell to source; the rest pass through.
+function mfaenv --wraps mfaenv --description 'MFA sessions for AWS in this shell'
+    set -l verb
+    for arg in $argv
+        switch $arg
+            case -h --help -V --version
+                set verb
+                break
+            case '-*'
+            case '*'
+                test -n "$verb"; or set verb $arg
+        end
+    end
+    switch "$verb"
+        case use unset logout
+            # MFAENV_SHELL goes to mfaenv alone: a child shell without this hook must not
+            # inherit it.
+            set -l script (MFAENV_SHELL=fish command mfaenv $argv)
+            or return
+            string join \n -- $script | source
+        case '*'
+            command mfaenv $argv
+    end
+end
+
+# The prompt check. fish has no clock of its own: it costs one `date` per prompt, and the
+# lapse time is worked out once per expiry and margin.
+function __mfaenv_hook --on-event fish_prompt
+    test -n "$MFAENV_PROFILE"; or return 0
+    if test "$AWS_SESSION_EXPIRATION/$MFAENV_REFRESH_MARGIN" != "$__mfaenv_key"
+        __mfaenv_lapse_time
+    end
+    test (date +%s) -lt $__mfaenv_lapse; or __mfaenv_renew
+end
+
+# Sets __mfaenv_lapse to the Unix time at which the session counts as lapsed: the expiry
+# (RFC 3339 UTC, as `use` exports it) less the margin. An unreadable expiry counts as lapsed.
+function __mfaenv_lapse_time
+    set -g __mfaenv_key "$AWS_SESSION_EXPIRATION/$MFAENV_REFRESH_MARGIN"
+    set -g __mfaenv_lapse 0
+    set -l margin 60
+    string match -qr '^[0-9]{1,6}$' -- "$MFAENV_REFRESH_MARGIN"; and set margin $MFAENV_REFRESH_MARGIN
+    set -l t (string match -r '^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z$' -- "$AWS_SESSION_EXPIRATION")
+    or return 0
+    set -l y $t[2]
+    test $t[3] -le 2; and set y (math $y - 1)
+    # Days since 1970-01-01 by Howard Hinnant's days_from_civil, with years starting in March.
+    set -l days (math "floor($y / 400) * 146097 + ($y % 400) * 365 + floor(($y % 400) / 4)" \
+        "- floor(($y % 400) / 100) + floor((153 * (($t[3] + 9) % 12) + 2) / 5) + $t[4] - 1 - 719468")
+    set -g __mfaenv_lapse (math "$days * 86400 + $t[5] * 3600 + $t[6] * 60 + $t[7] - $margin")
+end
+
+# Asks for a new session; on failure or refusal removes the lapsed one, which also stops the
+# asking (MFAENV_PROFILE goes with it) until the next `mfaenv use`.
+function __mfaenv_renew
+    set -l profile $MFAENV_PROFILE
+    set -l script
+    echo "mfaenv: session for $profile lapsed; asking for a new code" >&2
+    if set script (MFAENV_SHELL=fish command mfaenv use $profile)
+        string join \n -- $script | source
+    else
+        MFAENV_SHELL=fish command mfaenv unset | source
+        set -e MFAENV_PROFILE
+        echo "mfaenv: removed the lapsed credentials; run 'mfaenv use $profile' to start again" >&2
+    end
+end

@@ -1,0 +1,81 @@
+# mfaenv hook for zsh. Load it from ~/.zshrc with:
+#     eval "$(mfaenv init zsh)"
+#
+# `mfaenv use PROFILE` and `mfaenv unset` then change this shell directly, and every prompt
+# checks the session: once it has lapsed, the shell asks for a new MFA code.
+
+zmodload zsh/datetime # EPOCHSECONDS: a clock without a process
+
+# `use`, `unset` and `logout` print a script for this shell to evaluate; the rest pass through.
+mfaenv() {
+  emulate -L zsh
+  local verb='' arg script
+  for arg in "$@"; do
+    case $arg in
+      (-h | --help | -V | --version) verb='' && break ;;
+      (-*) ;;
+      (*) [[ -n $verb ]] || verb=$arg ;;
+    esac
+  done
+  case $verb in
+    (use | unset | logout)
+      # MFAENV_SHELL goes to mfaenv alone: a child shell without this hook must not inherit it.
+      script=$(MFAENV_SHELL=zsh command mfaenv "$@") || return
+      eval "$script"
+      ;;
+    (*) command mfaenv "$@" ;;
+  esac
+}
+
+# The prompt check. With a valid session it starts no process: the lapse time is worked out
+# once per expiry and margin, then compared with EPOCHSECONDS.
+_mfaenv_hook() {
+  local ret=$?
+  if [[ -n ${MFAENV_PROFILE-} ]]; then
+    [[ ${AWS_SESSION_EXPIRATION-}/${MFAENV_REFRESH_MARGIN-} == "${_mfaenv_key-}" ]] ||
+      _mfaenv_lapse_time
+    (( EPOCHSECONDS < _mfaenv_lapse )) || _mfaenv_renew
+  fi
+  return ret
+}
+
+# Sets _mfaenv_lapse to the Unix time at which the session counts as lapsed: the expiry
+# (RFC 3339 UTC, as `use` exports it) less the margin. An unreadable expiry counts as lapsed.
+_mfaenv_lapse_time() {
+  emulate -L zsh
+  local margin=${MFAENV_REFRESH_MARGIN:-60} y m d
+  local re='^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z$'
+  typeset -g _mfaenv_key=${AWS_SESSION_EXPIRATION-}/${MFAENV_REFRESH_MARGIN-}
+  typeset -g _mfaenv_lapse=0
+  # Checked before any arithmetic: zsh evaluates expressions hidden in an arithmetic operand.
+  [[ $margin =~ '^[0-9]{1,6}$' ]] || margin=60
+  [[ ${AWS_SESSION_EXPIRATION-} =~ $re ]] || return 0
+  y=$((10#$match[1])) m=$((10#$match[2])) d=$((10#$match[3]))
+  # Days since 1970-01-01 by Howard Hinnant's days_from_civil, with years starting in March.
+  y=$((y - (m <= 2)))
+  d=$(((y / 400) * 146097 + (y % 400) * 365 + (y % 400) / 4 - (y % 400) / 100
+    + (153 * ((m + 9) % 12) + 2) / 5 + d - 1 - 719468))
+  _mfaenv_lapse=$((d * 86400 + 10#$match[4] * 3600 + 10#$match[5] * 60 + 10#$match[6]
+    - 10#$margin))
+}
+
+# Asks for a new session; on failure or refusal removes the lapsed one, which also stops the
+# asking (MFAENV_PROFILE goes with it) until the next `mfaenv use`.
+_mfaenv_renew() {
+  emulate -L zsh
+  local profile=$MFAENV_PROFILE script
+  print -ru2 -- "mfaenv: session for $profile lapsed; asking for a new code"
+  if script=$(MFAENV_SHELL=zsh command mfaenv use "$profile"); then
+    eval "$script"
+  else
+    script=$(MFAENV_SHELL=zsh command mfaenv unset) && eval "$script"
+    unset MFAENV_PROFILE
+    print -ru2 -- "mfaenv: removed the lapsed credentials; run 'mfaenv use $profile' to start again"
+  fi
+}
+
+# Once only, however often this file is loaded, and first in line, so that later hooks and
+# prompt themes see the fresh session.
+autoload -Uz add-zsh-hook
+add-zsh-hook precmd _mfaenv_hook
+precmd_functions=(_mfaenv_hook ${precmd_functions:#_mfaenv_hook})

@@ -1,0 +1,876 @@
+//! Sets one property in one profile of the AWS config file, leaving every other byte as it was.
+//!
+//! The reading rules mirror the AWS SDK's own parser (`aws-runtime`'s `env_config`), since that is
+//! what reads the file back: `[` at column 0 opens a section, `#`/`;` at column 0 is a comment,
+//! an indented non-blank line continues the property above it, keys compare ASCII-case-insensitively.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+const BOM: &str = "\u{feff}";
+/// The only whitespace the SDK parser trims; `.trim()` would also eat characters it keeps.
+const WHITESPACE: &[char] = &[' ', '\t'];
+const COMMENT: &[char] = &['#', ';'];
+const DEFAULT: &str = "default";
+const PROFILE_PREFIX: &str = "profile";
+/// Linux's own limit; a longer chain is almost certainly a loop.
+const MAX_LINKS: usize = 40;
+
+/// What [`save_property`] did to the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Saved {
+    /// The file did not exist and was created.
+    Created,
+    /// The file was rewritten; its previous content is kept at `backup`.
+    Updated {
+        /// Where the old content was copied before the rewrite.
+        backup: PathBuf,
+    },
+    /// The file already held the value; nothing was written.
+    Unchanged,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Blank,
+    Comment,
+    Header,
+    Continuation,
+    Property,
+}
+
+struct Line<'a> {
+    /// The line without its terminator.
+    text: &'a str,
+    /// `"\n"`, `"\r\n"`, or `""` for a last line without one.
+    end: &'a str,
+    kind: Kind,
+}
+
+/// Returns `text` with `key = value` set in `profile`'s section; inputs must pass the checks [`save_property`] makes.
+pub fn set_property(text: &str, profile: &str, key: &str, value: &str) -> String {
+    let (bom, body) = match text.strip_prefix(BOM) {
+        Some(rest) => (BOM, rest),
+        None => ("", text),
+    };
+    let lines = split_lines(body);
+    let eol = lines
+        .iter()
+        .map(|l| l.end)
+        .find(|e| !e.is_empty())
+        .unwrap_or("\n");
+    let sections = matching_sections(&lines, profile);
+    let new_line = format!("{key} = {value}");
+
+    let mut replaced = vec![None; lines.len()];
+    let mut dropped = vec![false; lines.len()];
+    for &(start, end) in &sections {
+        for i in start + 1..end {
+            if lines[i].kind == Kind::Property
+                && property_key(lines[i].text).is_some_and(|k| k.eq_ignore_ascii_case(key))
+            {
+                replaced[i] = Some(replace_value(lines[i].text, value));
+                // A continuation would be glued onto the new value by the SDK, turning it into
+                // a multi-line string no tool accepts as a serial.
+                for j in i + 1..end {
+                    match lines[j].kind {
+                        Kind::Property | Kind::Header => break,
+                        Kind::Continuation => dropped[j] = true,
+                        Kind::Blank | Kind::Comment => {}
+                    }
+                }
+            }
+        }
+    }
+
+    let mut out = String::with_capacity(text.len() + new_line.len() + 32);
+    out.push_str(bom);
+    if replaced.iter().any(Option::is_some) {
+        for (i, line) in lines.iter().enumerate() {
+            if dropped[i] {
+                continue;
+            }
+            out.push_str(replaced[i].as_deref().unwrap_or(line.text));
+            out.push_str(line.end);
+        }
+        // Dropping an unterminated last line must not give the file a final newline it never had.
+        if dropped.last() == Some(&true) && lines.last().is_some_and(|l| l.end.is_empty()) {
+            let cut = out
+                .strip_suffix("\r\n")
+                .or_else(|| out.strip_suffix('\n'))
+                .map_or(out.len(), str::len);
+            out.truncate(cut);
+        }
+    } else if let Some(&(start, end)) = sections.first() {
+        // After the last property (and its continuations), so trailing comments and blank
+        // lines keep introducing whatever follows them.
+        let anchor = (start + 1..end)
+            .rev()
+            .find(|&i| matches!(lines[i].kind, Kind::Property | Kind::Continuation))
+            .unwrap_or(start);
+        for (i, line) in lines.iter().enumerate() {
+            out.push_str(line.text);
+            out.push_str(line.end);
+            if i == anchor {
+                if line.end.is_empty() {
+                    out.push_str(eol);
+                    out.push_str(&new_line);
+                } else {
+                    out.push_str(&new_line);
+                    out.push_str(eol);
+                }
+            }
+        }
+    } else {
+        out.push_str(body);
+        if let Some(last) = lines.last() {
+            if last.end.is_empty() {
+                out.push_str(eol);
+            }
+            if last.kind != Kind::Blank {
+                out.push_str(eol);
+            }
+        }
+        if profile == DEFAULT {
+            out.push_str("[default]");
+        } else {
+            out.push('[');
+            out.push_str(PROFILE_PREFIX);
+            out.push(' ');
+            out.push_str(profile);
+            out.push(']');
+        }
+        out.push_str(eol);
+        out.push_str(&new_line);
+        out.push_str(eol);
+    }
+    out
+}
+
+/// Sets `key = value` in `profile`'s section of the config file at `path`, atomically and with a backup.
+pub fn save_property(path: &Path, profile: &str, key: &str, value: &str) -> io::Result<Saved> {
+    check_inputs(profile, key, value)?;
+    // Writing through the link keeps dotfile managers' symlinks in place.
+    let target = follow_links(path)?;
+    let dir = parent_dir(&target);
+    let (old, permissions) = match fs::metadata(&target) {
+        // `AWS_CONFIG_FILE=/dev/null` is a common way to switch the file off: replacing the
+        // device with a file (or writing a backup into /dev) must never happen.
+        Ok(meta) if !meta.is_file() => {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{} is not a regular file; not editing it", target.display()),
+            ));
+        }
+        Ok(meta) => (Some(fs::read(&target)?), Some(meta.permissions())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => (None, None),
+        Err(e) => return Err(e),
+    };
+    let old_text = match &old {
+        Some(bytes) => std::str::from_utf8(bytes).map_err(|_| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{} is not UTF-8 text; not editing it", target.display()),
+            )
+        })?,
+        None => "",
+    };
+    let new_text = set_property(old_text, profile, key, value);
+
+    let Some(old) = &old else {
+        create_private_dir(dir)?;
+        write_atomic(&target, new_text.as_bytes(), None)?;
+        return Ok(Saved::Created);
+    };
+    if new_text == old_text {
+        return Ok(Saved::Unchanged);
+    }
+    // Next to the path the user knows, so it stays out of a dotfiles repository behind a link.
+    let mut backup_name = path.file_name().unwrap_or_default().to_os_string();
+    backup_name.push(".mfaenv.bak");
+    let backup = path.with_file_name(backup_name);
+    write_atomic(&backup, old, permissions.clone())?;
+    write_atomic(&target, new_text.as_bytes(), permissions)?;
+    Ok(Saved::Updated { backup })
+}
+
+/// Rejects what would not read back as exactly `key = value` in `[profile NAME]`.
+fn check_inputs(profile: &str, key: &str, value: &str) -> io::Result<()> {
+    let invalid = |what: String| Err(io::Error::new(io::ErrorKind::InvalidInput, what));
+    // The SDK silently ignores sections and keys that are not identifiers.
+    if !is_identifier(profile) {
+        return invalid(format!(
+            "profile name {profile:?} cannot be written to the AWS config file"
+        ));
+    }
+    if !is_identifier(key) {
+        return invalid(format!("{key:?} is not a valid AWS config key"));
+    }
+    let trimmed = value.trim_matches(WHITESPACE);
+    if value.contains(['\n', '\r']) || trimmed != value || comment_start(value, true).is_some() {
+        return invalid(format!(
+            "{value:?} cannot be stored as a single config value"
+        ));
+    }
+    Ok(())
+}
+
+fn is_identifier(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-/.%@:+".contains(c))
+}
+
+fn split_lines(body: &str) -> Vec<Line<'_>> {
+    body.split_inclusive('\n')
+        .map(|piece| {
+            let (text, end) = if let Some(t) = piece.strip_suffix("\r\n") {
+                (t, "\r\n")
+            } else if let Some(t) = piece.strip_suffix('\n') {
+                (t, "\n")
+            } else {
+                (piece, "")
+            };
+            let kind = if text.trim_matches(WHITESPACE).is_empty() {
+                Kind::Blank
+            } else if text.starts_with(COMMENT) {
+                Kind::Comment
+            } else if text.starts_with('[') {
+                Kind::Header
+            } else if text.starts_with(WHITESPACE) {
+                Kind::Continuation
+            } else {
+                Kind::Property
+            };
+            Line { text, end, kind }
+        })
+        .collect()
+}
+
+/// The `(header, end)` line ranges of the sections the SDK reads as `profile`, in file order.
+fn matching_sections(lines: &[Line<'_>], profile: &str) -> Vec<(usize, usize)> {
+    let headers: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].kind == Kind::Header)
+        .collect();
+    // 2: `[profile NAME]`; 1: bare `[default]`, which the SDK ignores once any `[profile default]` exists.
+    let rank = |i: usize| match section_name(lines[i].text) {
+        Some((true, name)) if name == profile => 2,
+        Some((false, name)) if name == profile && profile == DEFAULT => 1,
+        _ => 0,
+    };
+    let best = headers.iter().map(|&i| rank(i)).max().unwrap_or(0);
+    if best == 0 {
+        return Vec::new();
+    }
+    headers
+        .iter()
+        .enumerate()
+        .filter(|&(_, &h)| rank(h) == best)
+        .map(|(n, &h)| (h, headers.get(n + 1).copied().unwrap_or(lines.len())))
+        .collect()
+}
+
+/// `(has the "profile" prefix, name)` of a header line, split the way the SDK splits it.
+fn section_name(line: &str) -> Option<(bool, &str)> {
+    let inner = prepare(line, false)
+        .strip_prefix('[')?
+        .strip_suffix(']')?
+        .trim_matches(WHITESPACE);
+    match inner.split_once(WHITESPACE) {
+        Some((prefix, name)) if prefix.trim() == PROFILE_PREFIX => Some((true, name.trim())),
+        Some(_) => None,
+        None => Some((false, inner)),
+    }
+}
+
+/// The key of a property line, as written.
+fn property_key(line: &str) -> Option<&str> {
+    let (k, _) = prepare(line, true).split_once('=')?;
+    Some(k.trim_matches(WHITESPACE))
+}
+
+/// The SDK's `prepare_line`: trims, then cuts an inline comment.
+fn prepare(line: &str, comments_need_whitespace: bool) -> &str {
+    let line = line.trim_matches(WHITESPACE);
+    let cut = comment_start(line, comments_need_whitespace).unwrap_or(line.len());
+    line[..cut].trim_matches(WHITESPACE)
+}
+
+/// Where an inline comment starts; in values only after whitespace, so `a#b` stays a value.
+fn comment_start(line: &str, comments_need_whitespace: bool) -> Option<usize> {
+    let mut prev_whitespace = false;
+    for (i, c) in line.char_indices() {
+        if COMMENT.contains(&c) && (prev_whitespace || !comments_need_whitespace) {
+            return Some(i);
+        }
+        prev_whitespace = c.is_whitespace();
+    }
+    None
+}
+
+/// `line` with its value swapped for `value`, keeping the key's spelling, the spacing and any comment.
+fn replace_value(line: &str, value: &str) -> String {
+    let body_end = comment_start(line, true).unwrap_or(line.len());
+    let Some(eq) = line[..body_end].find('=') else {
+        return line.to_owned();
+    };
+    let after_eq = &line[eq + 1..body_end];
+    let value_start = body_end - after_eq.trim_start_matches(WHITESPACE).len();
+    let value_end = line[..body_end]
+        .trim_end_matches(WHITESPACE)
+        .len()
+        .max(value_start);
+    let rest = &line[value_end..];
+    let mut out = String::with_capacity(line.len() + value.len());
+    out.push_str(&line[..value_start]);
+    // `key =` with nothing after it: space the value like the key, `key = v` not `key =v`.
+    if value_start == eq + 1 && line[..eq].ends_with(WHITESPACE) {
+        out.push(' ');
+    }
+    out.push_str(value);
+    // Without whitespace before it, `#` would become part of the value.
+    if rest.starts_with(COMMENT) {
+        out.push(' ');
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The file a chain of symlinks ends at, even when that file does not exist yet.
+fn follow_links(path: &Path) -> io::Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let link = fs::read_link(&current)?;
+                current = parent_dir(&current).join(link);
+            }
+            Ok(_) => return Ok(current),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(current),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::other(format!(
+        "{}: too many levels of symbolic links",
+        path.display()
+    )))
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
+/// Creates `dir` (and its parents) readable by the owner only, as `~/.aws` should be.
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Replaces `dest` with `bytes` in one rename, so readers see the old file or the new one, never a mix.
+fn write_atomic(dest: &Path, bytes: &[u8], permissions: Option<fs::Permissions>) -> io::Result<()> {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let dir = parent_dir(dest);
+    let name = dest.file_name().unwrap_or_default().to_string_lossy();
+    let mut attempts = 0;
+    let (mut temp, mut file) = loop {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let temp = dir.join(format!(".{name}.mfaenv-{}-{n}.tmp", std::process::id()));
+        let mut options = fs::OpenOptions::new();
+        // create_new is O_EXCL: never write into a file someone else placed there.
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(&temp) {
+            Ok(file) => {
+                break (
+                    TempFile {
+                        path: temp,
+                        armed: true,
+                    },
+                    file,
+                );
+            }
+            // A leftover of a crashed run, or another save at the same moment: take the next name.
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempts < 100 => attempts += 1,
+            Err(e) => return Err(e),
+        }
+    };
+    file.write_all(bytes)?;
+    if let Some(permissions) = permissions {
+        file.set_permissions(permissions)?;
+    }
+    file.sync_all()?;
+    drop(file);
+    fs::rename(&temp.path, dest)?;
+    temp.armed = false;
+    // The rename is only durable once the directory is flushed; the file is already in place,
+    // so a failure here is not worth reporting as a failed save.
+    #[cfg(unix)]
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// A temporary file that removes itself unless the rename it was made for happened.
+struct TempFile {
+    path: PathBuf,
+    armed: bool,
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ARN: &str = "arn:aws:iam::123456789012:mfa/alice";
+
+    fn set(text: &str, profile: &str) -> String {
+        set_property(text, profile, "mfa_serial", ARN)
+    }
+
+    /// The output is `expected`, and taking `inserted` out of it gives back the input byte for byte.
+    fn assert_insert(input: &str, profile: &str, expected: &str, inserted: &str) {
+        let out = set(input, profile);
+        assert_eq!(out, expected, "input: {input:?}");
+        assert_eq!(out.matches(inserted).count(), 1, "output: {out:?}");
+        assert_eq!(out.replacen(inserted, "", 1), input);
+    }
+
+    fn line() -> String {
+        format!("mfa_serial = {ARN}\n")
+    }
+
+    #[test]
+    fn inserts_after_last_property_keeping_comments() {
+        let input = "# top comment\n; another\n[default]\nregion = eu-west-1 # inline\n\n\
+                     [profile foo]\n# about foo\nregion = us-east-1 ; inline\noutput = json\n\
+                     # about bar\n\n[profile bar]\nregion = eu-central-1\n";
+        let expected = format!(
+            "# top comment\n; another\n[default]\nregion = eu-west-1 # inline\n\n\
+             [profile foo]\n# about foo\nregion = us-east-1 ; inline\noutput = json\n{}\
+             # about bar\n\n[profile bar]\nregion = eu-central-1\n",
+            line()
+        );
+        assert_insert(input, "foo", &expected, &line());
+    }
+
+    #[test]
+    fn matches_headers_with_odd_spacing_and_comments() {
+        let input = "[ profile   foo ]\nregion = x\n";
+        assert_insert(input, "foo", &format!("{input}{}", line()), &line());
+        let input = "[profile\tfoo]  # work account\nregion=x\n\n[profile bar]\n";
+        let expected = format!(
+            "[profile\tfoo]  # work account\nregion=x\n{}\n[profile bar]\n",
+            line()
+        );
+        assert_insert(input, "foo", &expected, &line());
+    }
+
+    #[test]
+    fn keeps_crlf_line_endings() {
+        let input =
+            "[default]\r\nregion = x\r\n\r\n[profile foo]\r\nregion = y\r\n\r\n[profile bar]\r\n";
+        let inserted = format!("mfa_serial = {ARN}\r\n");
+        let expected = format!(
+            "[default]\r\nregion = x\r\n\r\n[profile foo]\r\nregion = y\r\n{inserted}\r\n[profile bar]\r\n"
+        );
+        assert_insert(input, "foo", &expected, &inserted);
+    }
+
+    #[test]
+    fn keeps_a_missing_final_newline_missing() {
+        let inserted = format!("\nmfa_serial = {ARN}");
+        assert_insert(
+            "[profile foo]\nregion = y",
+            "foo",
+            &format!("[profile foo]\nregion = y{inserted}"),
+            &inserted,
+        );
+        assert_insert(
+            "[profile foo]",
+            "foo",
+            &format!("[profile foo]{inserted}"),
+            &inserted,
+        );
+    }
+
+    #[test]
+    fn inserts_right_after_the_header_of_an_empty_section() {
+        let input = "[profile foo]\n# nothing yet\n\n[profile bar]\nregion = x\n";
+        let expected = format!(
+            "[profile foo]\n{}# nothing yet\n\n[profile bar]\nregion = x\n",
+            line()
+        );
+        assert_insert(input, "foo", &expected, &line());
+    }
+
+    #[test]
+    fn keeps_the_bom() {
+        let input = "\u{feff}[profile foo]\nregion = y\n";
+        assert_insert(input, "foo", &format!("{input}{}", line()), &line());
+        let input = "\u{feff}[default]\nregion = y\n";
+        let inserted = format!("\n[profile foo]\n{}", line());
+        assert_insert(input, "foo", &format!("{input}{inserted}"), &inserted);
+    }
+
+    #[test]
+    fn keeps_non_ascii_text() {
+        let input = "# café ☕ Zürich\n[profile foo]\nregion = y # ünïcode ✓\n";
+        assert_insert(input, "foo", &format!("{input}{}", line()), &line());
+    }
+
+    #[test]
+    fn inserts_after_sub_properties_and_indented_lines() {
+        let input = "[profile foo]\ns3 =\n  max_concurrent_requests = 20\n\n[profile bar]\n";
+        let expected = format!(
+            "[profile foo]\ns3 =\n  max_concurrent_requests = 20\n{}\n[profile bar]\n",
+            line()
+        );
+        assert_insert(input, "foo", &expected, &line());
+        // The SDK glues any indented line onto the property above it, so a new line placed
+        // before this comment would take it in as part of its value.
+        let input = "[profile foo]\nregion = y\n  # indented note\n\n[profile bar]\n";
+        let expected = format!(
+            "[profile foo]\nregion = y\n  # indented note\n{}\n[profile bar]\n",
+            line()
+        );
+        assert_insert(input, "foo", &expected, &line());
+    }
+
+    #[test]
+    fn a_sub_property_with_the_same_key_is_not_the_property() {
+        let input = "[profile foo]\nsso =\n  mfa_serial = nested\n";
+        assert_insert(input, "foo", &format!("{input}{}", line()), &line());
+    }
+
+    #[test]
+    fn appends_a_section_when_the_profile_is_missing() {
+        let inserted = format!("\n[profile foo]\n{}", line());
+        let input = "[profile bar]\nregion = x\n";
+        assert_insert(input, "foo", &format!("{input}{inserted}"), &inserted);
+
+        let inserted = format!("\n\n[profile foo]\n{}", line());
+        let input = "[profile bar]\nregion = x";
+        assert_insert(input, "foo", &format!("{input}{inserted}"), &inserted);
+
+        let inserted = format!("[profile foo]\r\nmfa_serial = {ARN}\r\n");
+        let input = "[profile bar]\r\nregion = x\r\n\r\n";
+        assert_insert(input, "foo", &format!("{input}{inserted}"), &inserted);
+
+        assert_eq!(set("", "foo"), format!("[profile foo]\n{}", line()));
+        assert_eq!(set("", "default"), format!("[default]\n{}", line()));
+    }
+
+    #[test]
+    fn similar_names_and_other_section_kinds_do_not_match() {
+        let input = "[profile foo-bar]\nregion = x\n\n[profile foo]\nregion = y\n";
+        assert_insert(input, "foo", &format!("{input}{}", line()), &line());
+
+        let inserted = format!("\n[profile foo]\n{}", line());
+        for input in [
+            "[profile foo-bar]\nmfa_serial = keep\n",
+            "[profile foobar]\nregion = x\n",
+            "[foo]\nregion = x\n",
+            "[sso-session foo]\nsso_region = x\n",
+            "[profile foo bar]\nregion = x\n",
+        ] {
+            assert_insert(input, "foo", &format!("{input}{inserted}"), &inserted);
+        }
+        let input = "[sso-session default]\nsso_region = x\n";
+        let inserted = format!("\n[default]\n{}", line());
+        assert_insert(input, "default", &format!("{input}{inserted}"), &inserted);
+    }
+
+    #[test]
+    fn default_in_both_spellings() {
+        for input in [
+            "[default]\nregion = x\n",
+            "[ default ]\nregion = x\n",
+            "[profile default]\nregion = x\n",
+        ] {
+            assert_insert(input, "default", &format!("{input}{}", line()), &line());
+        }
+        // The SDK ignores `[default]` entirely once `[profile default]` exists.
+        let input = "[default]\nmfa_serial = ignored\n\n[profile default]\nregion = y\n";
+        assert_insert(input, "default", &format!("{input}{}", line()), &line());
+    }
+
+    #[test]
+    fn duplicate_sections() {
+        let input = "[profile foo]\nregion = a\n\n[profile foo]\nregion = b\n";
+        let expected = format!(
+            "[profile foo]\nregion = a\n{}\n[profile foo]\nregion = b\n",
+            line()
+        );
+        assert_insert(input, "foo", &expected, &line());
+        // The SDK merges both sections, so a value left in either could win.
+        let input = "[profile foo]\nmfa_serial = old1\n\n[ profile foo ]\nmfa_serial = old2\n";
+        let expected = format!("[profile foo]\n{}\n[ profile foo ]\n{}", line(), line());
+        assert_eq!(set(input, "foo"), expected);
+    }
+
+    #[test]
+    fn replaces_an_existing_value_only() {
+        let cases = [
+            (
+                "[profile foo]\nregion = y\nmfa_serial = arn:old # phone\noutput = json\n",
+                format!("[profile foo]\nregion = y\nmfa_serial = {ARN} # phone\noutput = json\n"),
+            ),
+            (
+                "[profile foo]\r\nMFA_Serial   =   arn:old  \r\n",
+                format!("[profile foo]\r\nMFA_Serial   =   {ARN}  \r\n"),
+            ),
+            (
+                "[profile foo]\nmfa_serial=arn:old",
+                format!("[profile foo]\nmfa_serial={ARN}"),
+            ),
+            (
+                "[profile foo]\nmfa_serial = #no value yet\n",
+                format!("[profile foo]\nmfa_serial = {ARN} #no value yet\n"),
+            ),
+            (
+                "[profile foo]\nmfa_serial =\n",
+                format!("[profile foo]\nmfa_serial = {ARN}\n"),
+            ),
+            (
+                "[profile bar]\nmfa_serial = keep\n[profile foo]\nmfa_serial = old\n[profile foo-bar]\nmfa_serial = keep\n",
+                format!(
+                    "[profile bar]\nmfa_serial = keep\n[profile foo]\nmfa_serial = {ARN}\n[profile foo-bar]\nmfa_serial = keep\n"
+                ),
+            ),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(set(input, "foo"), expected, "input: {input:?}");
+        }
+    }
+
+    #[test]
+    fn replacing_drops_the_old_value_continuation_lines() {
+        let input = "[profile foo]\nmfa_serial =\n  junk = 1\n# kept\n\n  more = 2\nregion = x\n";
+        let expected = format!("[profile foo]\n{}# kept\n\nregion = x\n", line());
+        assert_eq!(set(input, "foo"), expected);
+        let input = "[profile foo]\nmfa_serial = old\n  junk";
+        assert_eq!(
+            set(input, "foo"),
+            format!("[profile foo]\nmfa_serial = {ARN}")
+        );
+    }
+
+    #[test]
+    fn setting_the_same_value_changes_nothing() {
+        let input = format!("[profile foo]\n{}region = x", line());
+        assert_eq!(set(&input, "foo"), input);
+    }
+
+    #[test]
+    fn rejects_what_would_not_read_back() {
+        let bad = [
+            ("foo", "mfa_serial", "arn:x\n"),
+            ("foo", "mfa_serial", "arn:x\rmore"),
+            ("foo", "mfa_serial", " arn:x"),
+            ("foo", "mfa_serial", "arn:x #c"),
+            ("foo", "mfa\nserial", "arn:x"),
+            ("foo", "", "arn:x"),
+            ("foo]", "mfa_serial", "arn:x"),
+            ("foo bar", "mfa_serial", "arn:x"),
+            ("", "mfa_serial", "arn:x"),
+        ];
+        for (profile, key, value) in bad {
+            let err = check_inputs(profile, key, value).unwrap_err();
+            assert_eq!(
+                err.kind(),
+                io::ErrorKind::InvalidInput,
+                "{profile:?} {key:?} {value:?}"
+            );
+        }
+        check_inputs("foo-bar_1.x@y", "mfa_serial", ARN).unwrap();
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[cfg(unix)]
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(path).unwrap().permissions().mode() & 0o7777
+    }
+
+    #[test]
+    fn save_rewrites_with_a_backup() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config");
+        let old = "[profile foo]\r\nregion = y\r\n";
+        fs::write(&config, old).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&config, fs::Permissions::from_mode(0o640)).unwrap();
+        }
+        let saved = save_property(&config, "foo", "mfa_serial", ARN).unwrap();
+        let backup = dir.path().join("config.mfaenv.bak");
+        assert_eq!(
+            saved,
+            Saved::Updated {
+                backup: backup.clone()
+            }
+        );
+        assert_eq!(fs::read_to_string(&backup).unwrap(), old);
+        assert_eq!(fs::read_to_string(&config).unwrap(), set(old, "foo"));
+        #[cfg(unix)]
+        {
+            assert_eq!(mode(&config), 0o640);
+            assert_eq!(mode(&backup), 0o640);
+        }
+        assert_eq!(names(dir.path()), ["config", "config.mfaenv.bak"]);
+    }
+
+    #[test]
+    fn save_creates_a_missing_file_and_private_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        let aws = dir.path().join("home/.aws");
+        let config = aws.join("config");
+        assert_eq!(
+            save_property(&config, "foo", "mfa_serial", ARN).unwrap(),
+            Saved::Created
+        );
+        assert_eq!(
+            fs::read_to_string(&config).unwrap(),
+            format!("[profile foo]\n{}", line())
+        );
+        assert_eq!(names(&aws), ["config"]);
+        #[cfg(unix)]
+        {
+            assert_eq!(mode(&aws), 0o700);
+            assert_eq!(mode(&config), 0o600);
+        }
+    }
+
+    #[test]
+    fn save_writes_nothing_when_the_value_is_already_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config");
+        fs::write(&config, format!("[profile foo]\n{}", line())).unwrap();
+        assert_eq!(
+            save_property(&config, "foo", "mfa_serial", ARN).unwrap(),
+            Saved::Unchanged
+        );
+        assert_eq!(names(dir.path()), ["config"]);
+    }
+
+    #[test]
+    fn save_refuses_bad_input_and_non_utf8_without_touching_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config");
+        fs::write(&config, "[profile foo]\n").unwrap();
+        let err = save_property(&config, "foo", "mfa_serial", "arn:x\nregion = evil").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        fs::write(&config, b"[profile foo]\n# \xff\n").unwrap();
+        let err = save_property(&config, "foo", "mfa_serial", ARN).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        assert_eq!(fs::read(&config).unwrap(), b"[profile foo]\n# \xff\n");
+        assert_eq!(names(dir.path()), ["config"]);
+    }
+
+    #[test]
+    fn save_refuses_what_is_not_a_regular_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config");
+        fs::create_dir(&config).unwrap();
+        let err = save_property(&config, "foo", "mfa_serial", ARN).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert_eq!(names(dir.path()), ["config"]);
+        assert!(names(&config).is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn save_writes_through_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let dotfiles = dir.path().join("dotfiles");
+        let aws = dir.path().join(".aws");
+        fs::create_dir_all(&dotfiles).unwrap();
+        fs::create_dir_all(&aws).unwrap();
+        let target = dotfiles.join("aws-config");
+        fs::write(&target, "[profile foo]\n").unwrap();
+        let link = aws.join("config");
+        std::os::unix::fs::symlink("../dotfiles/aws-config", &link).unwrap();
+
+        let saved = save_property(&link, "foo", "mfa_serial", ARN).unwrap();
+        assert_eq!(
+            saved,
+            Saved::Updated {
+                backup: aws.join("config.mfaenv.bak")
+            }
+        );
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(
+            fs::read_to_string(&target).unwrap(),
+            format!("[profile foo]\n{}", line())
+        );
+        assert_eq!(
+            fs::read_to_string(aws.join("config.mfaenv.bak")).unwrap(),
+            "[profile foo]\n"
+        );
+        assert_eq!(names(&dotfiles), ["aws-config"]);
+        assert_eq!(names(&aws), ["config", "config.mfaenv.bak"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn save_creates_the_target_of_a_dangling_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("config");
+        std::os::unix::fs::symlink("real-config", &link).unwrap();
+        assert_eq!(
+            save_property(&link, "foo", "mfa_serial", ARN).unwrap(),
+            Saved::Created
+        );
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(
+            fs::read_to_string(dir.path().join("real-config")).unwrap(),
+            format!("[profile foo]\n{}", line())
+        );
+    }
+
+    #[test]
+    fn a_failed_rename_leaves_no_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("config");
+        fs::create_dir(&dest).unwrap();
+        fs::write(dest.join("keep"), "x").unwrap();
+        assert!(write_atomic(&dest, b"new", None).is_err());
+        assert_eq!(names(dir.path()), ["config"]);
+    }
+}

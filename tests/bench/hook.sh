@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Measures what the prompt check costs per prompt with a valid session, in bash, zsh and fish:
+# the hook function is called N times in a loop in one shell, an empty loop is subtracted.
+#
+#     tests/bench/hook.sh [N]        (N defaults to 20000; fish runs N/20, one `date` each)
+#
+# Not a timed test: figures depend on the machine. They go in README.hooks.md.
+set -euo pipefail
+
+n=${1:-20000}
+shell_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../shell" && pwd)
+export MFAENV_PROFILE=bench
+AWS_SESSION_EXPIRATION=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ 2>/dev/null ||
+  date -u -v+1H +%Y-%m-%dT%H:%M:%SZ)
+export AWS_SESSION_EXPIRATION
+
+# Each prints microseconds per call of the hook, less the loop's own cost.
+bench_bash() {
+  bash --norc --noprofile -c '
+    source "$1/mfaenv.bash"
+    n=$2
+    t0=$EPOCHREALTIME; for ((i = 0; i < n; i++)); do :; done
+    t1=$EPOCHREALTIME; for ((i = 0; i < n; i++)); do _mfaenv_hook; done
+    t2=$EPOCHREALTIME
+    echo "$t0 $t1 $t2" | awk -v n="$n" "{ printf \"%.2f\", ((\$3 - \$2) - (\$2 - \$1)) * 1e6 / n }"
+  ' bench "$shell_dir" "$n"
+}
+
+bench_zsh() {
+  zsh --no-rcs -c '
+    source "$1/mfaenv.zsh"
+    integer n=$2 i
+    float t0=$EPOCHREALTIME; for ((i = 0; i < n; i++)); do :; done
+    float t1=$EPOCHREALTIME; for ((i = 0; i < n; i++)); do _mfaenv_hook; done
+    float t2=$EPOCHREALTIME
+    printf "%.2f" $(( ((t2 - t1) - (t1 - t0)) * 1e6 / n ))
+  ' bench "$shell_dir" "$n"
+}
+
+bench_fish() {
+  fish --no-config -c '
+    source $argv[1]/mfaenv.fish
+    set -l n $argv[2]
+    set -l t0 (date +%s%N)
+    for i in (seq $n); true; end
+    set -l t1 (date +%s%N)
+    for i in (seq $n); __mfaenv_hook; end
+    set -l t2 (date +%s%N)
+    printf "%.0f" (math "(($t2 - $t1) - ($t1 - $t0)) / 1000 / $n")
+  ' "$shell_dir" "$1"
+}
+
+printf '%-6s %-8s %8s  %s\n' shell calls 'µs/call' version
+for shell in bash zsh fish; do
+  if ! command -v "$shell" >/dev/null; then
+    printf '%-6s %s\n' "$shell" 'not installed'
+    continue
+  fi
+  calls=$n
+  [[ $shell == fish ]] && calls=$((n / 20))
+  version=$("$shell" --version | head -n 1)
+  printf '%-6s %-8s %8s  %s\n' "$shell" "$calls" "$("bench_$shell" "$calls")" "$version"
+done

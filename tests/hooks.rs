@@ -1,0 +1,765 @@
+//! The shell hooks, driven in real interactive shells on a pseudo-terminal against the fake STS.
+
+mod common;
+
+use common::fake_sts::{self, GOOD_CODE, SESSION_KEY_ID};
+use common::*;
+use rexpect::reader::{Options, Regex};
+use rexpect::session::{PtySession, spawn_with_options};
+use std::path::Path;
+use std::process::Command;
+
+/// Generous: a slow CI machine must not fail a test that a fast one passes.
+const TIMEOUT_MS: u64 = 10_000;
+const LAPSED: &str = "2000-01-01T00:00:00Z";
+const OLD_KEY: &str = "ASIAOLDLAPSEDSESSION";
+const NOTICE: &str = "mfaenv: session for foobar lapsed; asking for a new code";
+const ASK: &str = "MFA code for profile 'foobar'";
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Sh {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+impl Sh {
+    fn name(self) -> &'static str {
+        match self {
+            Sh::Bash => "bash",
+            Sh::Zsh => "zsh",
+            Sh::Fish => "fish",
+        }
+    }
+
+    /// Whether the shell is installed; CI installs all three, so only a developer's machine
+    /// may skip, and it says so.
+    fn present(self) -> bool {
+        let here = have(self.name());
+        if !here {
+            eprintln!("note: {} is not installed; skipping", self.name());
+        }
+        here
+    }
+
+    /// A command line that prints `NAME` between markers the typed command does not contain.
+    fn show(self, name: &str) -> String {
+        match self {
+            Sh::Fish => format!("printf 'V''AL<%s>\\n' \"${name}\""),
+            _ => format!("printf 'V''AL<%s>\\n' \"${{{name}-}}\""),
+        }
+    }
+}
+
+/// The current time as the hooks compare it, `offset` seconds from now.
+fn rfc3339_in(offset: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    fake_sts::rfc3339(now.checked_add_signed(offset).unwrap())
+}
+
+/// An interactive shell on a pseudo-terminal with the hook loaded from its rc file.
+struct Term {
+    sh: Sh,
+    pty: PtySession,
+    /// fish repaints its prompt as it echoes what is typed, so its prompts are numbered.
+    prompts: u32,
+}
+
+/// What goes into the shell's rc file around the hook, and the environment it starts with.
+#[derive(Default)]
+struct Setup<'a> {
+    env: &'a [(&'a str, &'a str)],
+    before: &'a str,
+    after: &'a str,
+    /// Load the hook twice, as a re-sourced rc file does.
+    twice: bool,
+}
+
+impl Term {
+    fn start(f: &Fixture, sh: Sh, setup: Setup) -> Term {
+        let init = match sh {
+            Sh::Fish => "mfaenv init fish | source\n",
+            Sh::Bash => "eval \"$(mfaenv init bash)\"\n",
+            Sh::Zsh => "eval \"$(mfaenv init zsh)\"\n",
+        };
+        let hook = if setup.twice {
+            init.repeat(2)
+        } else {
+            init.to_owned()
+        };
+        let rc = match sh {
+            Sh::Bash => format!("PS1='PROMPT> '\n{}\n{hook}{}\n", setup.before, setup.after),
+            Sh::Zsh => format!(
+                "unsetopt zle prompt_cr prompt_sp\nPS1='PROMPT> '\n{}\n{hook}{}\n",
+                setup.before, setup.after
+            ),
+            Sh::Fish => format!(
+                "set -g fish_greeting\nset -g __prompts 0\n\
+                 function fish_prompt; set __prompts (math $__prompts + 1); printf 'PROMPT%s> ' $__prompts; end\n\
+                 {}\n{hook}{}\n",
+                setup.before, setup.after
+            ),
+        };
+        let dir = f.path("rc");
+        std::fs::create_dir_all(&dir).unwrap();
+        let rc_file = dir.join(match sh {
+            Sh::Zsh => ".zshrc",
+            _ => "rc",
+        });
+        std::fs::write(&rc_file, rc).unwrap();
+
+        let mut cmd = Command::new(sh.name());
+        shell_env(f, &mut cmd);
+        match sh {
+            Sh::Bash => cmd
+                .args(["--noprofile", "--noediting", "--rcfile"])
+                .arg(&rc_file)
+                .arg("-i"),
+            Sh::Zsh => cmd.args(["--no-globalrcs", "-i"]).env("ZDOTDIR", &dir),
+            Sh::Fish => cmd
+                .args(["--no-config", "-i", "-C"])
+                .arg(format!("source {}", rc_file.display())),
+        };
+        for (k, v) in setup.env {
+            cmd.env(k, v);
+        }
+        let options = Options::new()
+            .timeout_ms(Some(TIMEOUT_MS))
+            .strip_ansi_escape_codes(true);
+        let pty = spawn_with_options(cmd, options).unwrap();
+        Term {
+            sh,
+            pty,
+            prompts: 0,
+        }
+    }
+
+    /// Waits for the next prompt and returns what came before it.
+    fn prompt(&mut self) -> String {
+        let found = match self.sh {
+            Sh::Fish => {
+                self.prompts += 1;
+                self.pty.exp_string(&format!("PROMPT{}> ", self.prompts))
+            }
+            _ => self.pty.exp_string("PROMPT> "),
+        };
+        found.unwrap_or_else(|e| panic!("{}: no prompt: {e}", self.sh.name()))
+    }
+
+    /// Waits for `text` and returns what came before it.
+    fn expect(&mut self, text: &str) -> String {
+        self.pty
+            .exp_string(text)
+            .unwrap_or_else(|e| panic!("{}: no {text:?}: {e}", self.sh.name()))
+    }
+
+    /// Runs `line` and returns its output up to the next prompt.
+    fn run(&mut self, line: &str) -> String {
+        self.pty.send_line(line).unwrap();
+        self.prompt()
+    }
+
+    /// The value of `name` in the shell ("" when unset).
+    fn var(&mut self, name: &str) -> String {
+        let out = self.run(&self.sh.show(name));
+        let re = Regex::new(r"VAL<([^>]*)>").unwrap();
+        let caps = re
+            .captures(&out)
+            .unwrap_or_else(|| panic!("{}: no value of {name} in {out:?}", self.sh.name()));
+        caps[1].to_owned()
+    }
+
+    /// Types an answer at mfaenv's question, with the carriage return a terminal sends.
+    fn answer(&mut self, text: &str) {
+        self.pty.send(&format!("{text}\r")).unwrap();
+        self.pty.flush().unwrap();
+    }
+
+    /// Leaves the shell and waits for it to end, so that nothing is left behind.
+    fn exit(mut self) {
+        self.pty.send_line("exit").unwrap();
+        self.pty.exp_eof().unwrap();
+    }
+}
+
+/// The environment of `Fixture::cmd` (the sandboxed home, the fake STS), with the binary under
+/// test first on PATH so that the hook's `command mfaenv` finds it.
+fn shell_env(f: &Fixture, cmd: &mut Command) {
+    let template = f.cmd(&[]);
+    cmd.env_clear();
+    for (k, v) in template.get_envs() {
+        if let Some(v) = v {
+            cmd.env(k, v);
+        }
+    }
+    let bin_dir = bin().parent().unwrap();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut dirs = vec![bin_dir.to_path_buf()];
+    dirs.extend(std::env::split_paths(&path));
+    cmd.env("PATH", std::env::join_paths(dirs).unwrap())
+        .env("TERM", "dumb");
+}
+
+fn lapsed_env() -> [(&'static str, &'static str); 3] {
+    [
+        ("MFAENV_PROFILE", "foobar"),
+        ("AWS_SESSION_EXPIRATION", LAPSED),
+        ("AWS_ACCESS_KEY_ID", OLD_KEY),
+    ]
+}
+
+/// A line that exports `name=value` in this shell.
+fn export(sh: Sh, name: &str, value: &str) -> String {
+    match sh {
+        Sh::Fish => format!("set -gx {name} '{value}'"),
+        _ => format!("export {name}='{value}'"),
+    }
+}
+
+/// A prompt handler of the user's own, installed before the hook, that prints the status it
+/// sees; and the line that shows it ran.
+fn user_handler(sh: Sh) -> &'static str {
+    match sh {
+        Sh::Bash => r#"PROMPT_COMMAND='printf "P""C<%s>\n" "$?"'"#,
+        Sh::Zsh => "_user_hook() { printf 'P''C<%s>\\n' \"$?\" }\nprecmd_functions+=(_user_hook)",
+        Sh::Fish => "function user_hook --on-event fish_prompt; printf 'P''C<%s>\\n' $status; end",
+    }
+}
+
+fn lapsed_session_is_renewed(sh: Sh) {
+    if !sh.present() {
+        return;
+    }
+    let f = Fixture::new();
+    let env = lapsed_env();
+    let mut t = Term::start(
+        &f,
+        sh,
+        Setup {
+            env: &env,
+            ..Setup::default()
+        },
+    );
+    t.expect(NOTICE);
+    t.expect(ASK);
+    t.answer(GOOD_CODE);
+    let out = t.prompt();
+    assert!(out.contains("MFA session valid for"), "{out:?}");
+    assert_no_secret(&out);
+    assert_eq!(t.var("AWS_ACCESS_KEY_ID"), SESSION_KEY_ID);
+    assert_eq!(t.var("MFAENV_PROFILE"), "foobar");
+    let expiry = t.var("AWS_SESSION_EXPIRATION");
+    assert!(expiry > rfc3339_in(3600), "{expiry}");
+    assert_eq!(t.var("AWS_CREDENTIAL_EXPIRATION"), expiry);
+    assert_eq!(t.var("AWS_REGION"), "eu-west-1");
+    let out = t.run("true");
+    assert!(!out.contains("lapsed"), "asked again: {out:?}");
+    assert_eq!(f.sts.count("GetSessionToken"), 1);
+    t.exit();
+}
+
+/// `key` is what the user types at the question: an empty line, or Ctrl-C.
+fn declining_removes_the_session_and_stops_asking(sh: Sh, ctrl_c: bool) {
+    if !sh.present() {
+        return;
+    }
+    let f = Fixture::new();
+    let env = lapsed_env();
+    let mut t = Term::start(
+        &f,
+        sh,
+        Setup {
+            env: &env,
+            ..Setup::default()
+        },
+    );
+    t.expect(NOTICE);
+    t.expect(ASK);
+    if ctrl_c {
+        t.pty.send_control('c').unwrap();
+    } else {
+        t.answer("");
+    }
+    let out = t.prompt();
+    assert!(
+        out.contains("removed the lapsed credentials; run 'mfaenv use foobar' to start again"),
+        "{out:?}"
+    );
+    for name in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SESSION_EXPIRATION",
+        "MFAENV_PROFILE",
+    ] {
+        assert_eq!(t.var(name), "", "{name} left behind");
+    }
+    let out = t.run("true");
+    assert!(
+        !out.contains("lapsed") && !out.contains("MFA code"),
+        "asked again: {out:?}"
+    );
+    assert_eq!(f.sts.count("GetSessionToken"), 0);
+    t.exit();
+}
+
+fn valid_session_is_left_alone(sh: Sh) {
+    if !sh.present() {
+        return;
+    }
+    let f = Fixture::new();
+    let expiry = rfc3339_in(3600);
+    let env = [
+        ("MFAENV_PROFILE", "foobar"),
+        ("AWS_SESSION_EXPIRATION", expiry.as_str()),
+        ("AWS_ACCESS_KEY_ID", OLD_KEY),
+    ];
+    // Without PATH any process the check started would fail loudly (fish needs `date`).
+    let after = match sh {
+        Sh::Fish => "",
+        _ => "PATH=/nonexistent",
+    };
+    let mut t = Term::start(
+        &f,
+        sh,
+        Setup {
+            env: &env,
+            after,
+            ..Setup::default()
+        },
+    );
+    let mut out = t.prompt();
+    for _ in 0..3 {
+        out += &t.run("true");
+    }
+    assert!(
+        !out.contains("lapsed") && !out.contains("not found"),
+        "{out:?}"
+    );
+    assert_eq!(t.var("AWS_ACCESS_KEY_ID"), OLD_KEY);
+    assert_eq!(t.var("AWS_SESSION_EXPIRATION"), expiry);
+    assert_eq!(f.sts.count("GetSessionToken"), 0);
+    t.exit();
+}
+
+/// Within MFAENV_REFRESH_MARGIN (60 s unless set) of its expiry, a session counts as lapsed.
+fn margin_counts_as_lapsed(sh: Sh) {
+    if !sh.present() {
+        return;
+    }
+    let f = Fixture::new();
+    let soon = rfc3339_in(30);
+    let env = [
+        ("MFAENV_PROFILE", "foobar"),
+        ("AWS_SESSION_EXPIRATION", soon.as_str()),
+    ];
+    let mut t = Term::start(
+        &f,
+        sh,
+        Setup {
+            env: &env,
+            ..Setup::default()
+        },
+    );
+    t.expect(NOTICE);
+    t.expect(ASK);
+    t.answer("");
+    t.prompt();
+    t.exit();
+
+    let env = [
+        ("MFAENV_PROFILE", "foobar"),
+        ("AWS_SESSION_EXPIRATION", soon.as_str()),
+        ("MFAENV_REFRESH_MARGIN", "5"),
+    ];
+    let mut t = Term::start(
+        &f,
+        sh,
+        Setup {
+            env: &env,
+            ..Setup::default()
+        },
+    );
+    let out = t.prompt() + &t.run("true");
+    assert!(!out.contains("lapsed"), "{out:?}");
+    assert_eq!(t.var("AWS_SESSION_EXPIRATION"), soon);
+    t.exit();
+}
+
+/// Sessions of other tools carry no MFAENV_PROFILE: the hook leaves them alone.
+fn other_tools_sessions_are_left_alone(sh: Sh) {
+    if !sh.present() {
+        return;
+    }
+    let f = Fixture::new();
+    let env = [
+        ("AWS_SESSION_EXPIRATION", LAPSED),
+        ("AWS_ACCESS_KEY_ID", OLD_KEY),
+    ];
+    let mut t = Term::start(
+        &f,
+        sh,
+        Setup {
+            env: &env,
+            ..Setup::default()
+        },
+    );
+    let out = t.prompt() + &t.run("true");
+    assert!(!out.contains("lapsed"), "{out:?}");
+    assert_eq!(t.var("AWS_ACCESS_KEY_ID"), OLD_KEY);
+    assert_eq!(t.var("AWS_SESSION_EXPIRATION"), LAPSED);
+    assert_eq!(f.sts.count("GetSessionToken"), 0);
+    t.exit();
+}
+
+/// The user's own prompt handler still runs and sees the status of the last command, with a
+/// valid session and across a renewal.
+fn user_handler_runs_with_the_last_status(sh: Sh) {
+    if !sh.present() {
+        return;
+    }
+    let f = Fixture::new();
+    let expiry = rfc3339_in(3600);
+    let env = [
+        ("MFAENV_PROFILE", "foobar"),
+        ("AWS_SESSION_EXPIRATION", expiry.as_str()),
+    ];
+    let before = user_handler(sh);
+    let mut t = Term::start(
+        &f,
+        sh,
+        Setup {
+            env: &env,
+            before,
+            ..Setup::default()
+        },
+    );
+    assert!(t.prompt().contains("PC<0>"));
+    let out = t.run("false");
+    assert!(out.contains("PC<1>"), "{out:?}");
+    let out = t.run("true");
+    assert!(out.contains("PC<0>"), "{out:?}");
+
+    t.pty
+        .send_line(&format!(
+            "{}; false",
+            export(sh, "AWS_SESSION_EXPIRATION", LAPSED)
+        ))
+        .unwrap();
+    let mut out = t.expect(ASK);
+    t.answer(GOOD_CODE);
+    out += &t.prompt();
+    assert!(out.contains(NOTICE) && out.contains("PC<1>"), "{out:?}");
+    assert_eq!(t.var("AWS_ACCESS_KEY_ID"), SESSION_KEY_ID);
+    t.exit();
+}
+
+/// A re-sourced rc file installs the check once: one question, one request.
+fn loading_twice_installs_once(sh: Sh) {
+    if !sh.present() {
+        return;
+    }
+    let f = Fixture::new();
+    let env = lapsed_env();
+    let mut t = Term::start(
+        &f,
+        sh,
+        Setup {
+            env: &env,
+            twice: true,
+            ..Setup::default()
+        },
+    );
+    t.expect(ASK);
+    t.answer(GOOD_CODE);
+    let out = t.prompt();
+    assert!(
+        !out.contains("lapsed") && !out.contains("MFA code"),
+        "{out:?}"
+    );
+    let installed = match sh {
+        Sh::Bash => "printf 'V''AL<%s>\\n' \"${PROMPT_COMMAND[*]}\"",
+        Sh::Zsh => "printf 'V''AL<%s>\\n' \"${precmd_functions[*]}\"",
+        Sh::Fish => {
+            "printf 'V''AL<%s>\\n' (functions --handlers-type generic | string join ' ')"
+        }
+    };
+    let out = t.run(installed);
+    assert_eq!(out.matches("mfaenv_hook").count(), 1, "{out:?}");
+    assert_eq!(f.sts.count("GetSessionToken"), 1);
+    t.exit();
+}
+
+macro_rules! per_shell {
+    ($($scenario:ident => $bash:ident, $zsh:ident, $fish:ident;)*) => {$(
+        #[test]
+        fn $bash() {
+            $scenario(Sh::Bash);
+        }
+        #[test]
+        fn $zsh() {
+            $scenario(Sh::Zsh);
+        }
+        #[test]
+        fn $fish() {
+            $scenario(Sh::Fish);
+        }
+    )*};
+}
+
+per_shell! {
+    lapsed_session_is_renewed =>
+        bash_renews_a_lapsed_session, zsh_renews_a_lapsed_session, fish_renews_a_lapsed_session;
+    valid_session_is_left_alone =>
+        bash_leaves_a_valid_session_alone, zsh_leaves_a_valid_session_alone,
+        fish_leaves_a_valid_session_alone;
+    margin_counts_as_lapsed =>
+        bash_renews_within_the_margin, zsh_renews_within_the_margin, fish_renews_within_the_margin;
+    other_tools_sessions_are_left_alone =>
+        bash_ignores_sessions_without_mfaenv_profile, zsh_ignores_sessions_without_mfaenv_profile,
+        fish_ignores_sessions_without_mfaenv_profile;
+    user_handler_runs_with_the_last_status =>
+        bash_keeps_prompt_command_and_status, zsh_keeps_precmd_and_status,
+        fish_keeps_fish_prompt_handlers_and_status;
+    loading_twice_installs_once =>
+        bash_loaded_twice_installs_once, zsh_loaded_twice_installs_once,
+        fish_loaded_twice_installs_once;
+}
+
+#[test]
+fn bash_decline_removes_the_session_and_stops_asking() {
+    declining_removes_the_session_and_stops_asking(Sh::Bash, false);
+}
+
+#[test]
+fn zsh_decline_removes_the_session_and_stops_asking() {
+    declining_removes_the_session_and_stops_asking(Sh::Zsh, false);
+}
+
+#[test]
+fn fish_decline_removes_the_session_and_stops_asking() {
+    declining_removes_the_session_and_stops_asking(Sh::Fish, false);
+}
+
+#[test]
+fn bash_ctrl_c_removes_the_session_and_stops_asking() {
+    declining_removes_the_session_and_stops_asking(Sh::Bash, true);
+}
+
+#[test]
+fn zsh_ctrl_c_removes_the_session_and_stops_asking() {
+    declining_removes_the_session_and_stops_asking(Sh::Zsh, true);
+}
+
+#[test]
+fn fish_ctrl_c_removes_the_session_and_stops_asking() {
+    declining_removes_the_session_and_stops_asking(Sh::Fish, true);
+}
+
+/// With `set -u` (nounset) on, every path of the hook and the wrapper runs without a complaint.
+fn nounset_does_not_break_the_hook(sh: Sh) {
+    if !sh.present() {
+        return;
+    }
+    let f = Fixture::new();
+    let before = match sh {
+        Sh::Zsh => "setopt nounset",
+        _ => "set -u",
+    };
+    let mut t = Term::start(&f, sh, Setup { before, ..Setup::default() });
+    let mut out = t.prompt();
+    out += &t.run(&format!("mfaenv use foobar --token-code {GOOD_CODE}"));
+    assert_eq!(t.var("AWS_ACCESS_KEY_ID"), SESSION_KEY_ID);
+    out += &t.run("true");
+    t.pty
+        .send_line(&export(sh, "AWS_SESSION_EXPIRATION", LAPSED))
+        .unwrap();
+    out += &t.expect(ASK);
+    t.answer("");
+    out += &t.prompt();
+    assert_eq!(t.var("AWS_ACCESS_KEY_ID"), "");
+    out += &t.run("mfaenv unset");
+    for complaint in ["unbound", "parameter not set", "not found", "error"] {
+        assert!(!out.contains(complaint), "{complaint}: {out:?}");
+    }
+    t.exit();
+}
+
+#[test]
+fn bash_hook_works_under_set_u() {
+    nounset_does_not_break_the_hook(Sh::Bash);
+}
+
+#[test]
+fn zsh_hook_works_under_nounset() {
+    nounset_does_not_break_the_hook(Sh::Zsh);
+}
+
+/// Runs `script` in a non-interactive shell started as `argv` with the test environment.
+fn run_script(f: &Fixture, argv: &[&str], script: &str) -> Run {
+    let mut cmd = Command::new(argv[0]);
+    shell_env(f, &mut cmd);
+    cmd.args(&argv[1..]).arg(script);
+    Run::from(cmd.output().unwrap())
+}
+
+/// Each hook loads in a strict shell without a word on stdout or stderr.
+#[test]
+fn hooks_load_silently_in_strict_shells() {
+    let f = Fixture::new();
+    let cases: [(Sh, &[&str], &str); 3] = [
+        (
+            Sh::Bash,
+            &["bash", "--norc", "-e", "-u", "-o", "pipefail", "-c"],
+            r#"eval "$(mfaenv init bash)"; eval "$(mfaenv init bash)"; _mfaenv_hook"#,
+        ),
+        (
+            Sh::Zsh,
+            &["zsh", "-e", "-u", "-o", "pipefail", "--no-rcs", "-c"],
+            r#"eval "$(mfaenv init zsh)"; eval "$(mfaenv init zsh)"; _mfaenv_hook"#,
+        ),
+        (
+            Sh::Fish,
+            &["fish", "--no-config", "-c"],
+            "mfaenv init fish | source; and mfaenv init fish | source; and __mfaenv_hook",
+        ),
+    ];
+    for (sh, argv, script) in cases {
+        if !sh.present() {
+            continue;
+        }
+        let run = run_script(&f, argv, script);
+        assert_eq!(run.code, Some(0), "{sh:?}: {run:#?}");
+        assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("", ""), "{sh:?}");
+    }
+}
+
+/// `mfaenv init SHELL` prints the file in shell/ as it is.
+#[test]
+fn init_prints_the_files_in_shell_dir() {
+    let f = Fixture::new();
+    for (shell, file) in [
+        ("bash", "mfaenv.bash"),
+        ("zsh", "mfaenv.zsh"),
+        ("fish", "mfaenv.fish"),
+        ("powershell", "mfaenv.ps1"),
+        ("pwsh", "mfaenv.ps1"),
+        ("cmd", "mfaenv.cmd"),
+        ("clink", "mfaenv.lua"),
+    ] {
+        let run = f.run(&["init", shell]);
+        assert_eq!(run.code, Some(0), "{run:#?}");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("shell").join(file);
+        assert_eq!(run.stdout, std::fs::read_to_string(path).unwrap(), "{shell}");
+        assert_eq!(run.stderr, "");
+    }
+    let run = f.run(&["init", "tcsh"]);
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    assert!(run.stdout.is_empty() && run.stderr.contains("'tcsh'"), "{run:#?}");
+}
+
+/// The wrapper applies `use` and `unset` to the shell, tells mfaenv the shell even where it
+/// could not tell (a shell under another name), keeps MFAENV_SHELL out of the shell, returns
+/// mfaenv's exit code, and passes other commands and help through unevaluated.
+fn wrapper_applies_use_and_unset(sh: Sh) {
+    if !sh.present() {
+        return;
+    }
+    let f = Fixture::new();
+    let real = String::from_utf8(
+        Command::new("sh")
+            .args(["-c", &format!("command -v {}", sh.name())])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let disguised = f.path("notashell");
+    std::os::unix::fs::symlink(real.trim(), &disguised).unwrap();
+    let show = |name: &str| sh.show(name).replace("V''AL", &format!("{name}="));
+    let (init, status) = match sh {
+        Sh::Bash => (r#"eval "$(mfaenv init bash)""#, "$?"),
+        Sh::Zsh => (r#"eval "$(mfaenv init zsh)""#, "$?"),
+        Sh::Fish => ("mfaenv init fish | source", "$status"),
+    };
+    let script = [
+        init.to_owned(),
+        format!("mfaenv -q use foobar --token-code {GOOD_CODE}"),
+        show("AWS_ACCESS_KEY_ID"),
+        show("MFAENV_SHELL"),
+        "mfaenv use foobar --token-code 000000".to_owned(),
+        format!("printf 'RC=<%s>\\n' {status}"),
+        show("AWS_ACCESS_KEY_ID"),
+        "mfaenv unset".to_owned(),
+        show("AWS_ACCESS_KEY_ID"),
+        show("MFAENV_PROFILE"),
+        "mfaenv --version".to_owned(),
+        "mfaenv use --help".to_owned(),
+    ]
+    .join("\n");
+    let argv = match sh {
+        Sh::Fish => ["--no-config", "-c"],
+        Sh::Bash => ["--norc", "-c"],
+        Sh::Zsh => ["--no-rcs", "-c"],
+    };
+    let run = run_script(&f, &[disguised.to_str().unwrap(), argv[0], argv[1]], &script);
+    let out = &run.stdout;
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let key = format!("AWS_ACCESS_KEY_ID=<{SESSION_KEY_ID}>");
+    assert_eq!(out.matches(&key).count(), 2, "use applied, kept on failure: {run:#?}");
+    assert!(out.contains("MFAENV_SHELL=<>"), "{run:#?}");
+    assert!(out.contains("RC=<1>"), "{run:#?}");
+    assert!(out.contains("AWS_ACCESS_KEY_ID=<>") && out.contains("MFAENV_PROFILE=<>"), "{run:#?}");
+    assert!(out.contains("mfaenv 0.1.0") && out.contains("Usage: mfaenv use"), "{run:#?}");
+    assert!(!run.stderr.contains("could not tell"), "{run:#?}");
+    assert!(!run.stderr.contains("not found"), "{run:#?}");
+    assert!(run.stderr.contains("AWS rejected"), "{run:#?}");
+    assert_no_secret(&run.stderr);
+}
+
+#[test]
+fn bash_wrapper_applies_use_and_unset() {
+    wrapper_applies_use_and_unset(Sh::Bash);
+}
+
+#[test]
+fn zsh_wrapper_applies_use_and_unset() {
+    wrapper_applies_use_and_unset(Sh::Zsh);
+}
+
+#[test]
+fn fish_wrapper_applies_use_and_unset() {
+    wrapper_applies_use_and_unset(Sh::Fish);
+}
+
+/// The source files themselves, checked by each shell's own linter.
+fn lint(program: &str, args: &[&str], file: &str) {
+    if !have(program) {
+        eprintln!("note: {program} is not installed; skipping");
+        return;
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("shell").join(file);
+    let out = Command::new(program).args(args).arg(&path).output().unwrap();
+    assert!(
+        out.status.success() && out.stdout.is_empty() && out.stderr.is_empty(),
+        "{program} {file}:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn shellcheck_passes_on_the_bash_hook() {
+    lint("shellcheck", &["--shell=bash", "--severity=style"], "mfaenv.bash");
+}
+
+#[test]
+fn zsh_parses_its_hook() {
+    lint("zsh", &["-n"], "mfaenv.zsh");
+}
+
+#[test]
+fn fish_parses_its_hook() {
+    lint("fish", &["--no-execute"], "mfaenv.fish");
+}
