@@ -109,3 +109,65 @@ fn the_prompt_works_inside_command_substitution() {
     p.send_line(GOOD_CODE).unwrap();
     p.exp_string("profile=foobar").unwrap();
 }
+
+#[test]
+fn setup_suggests_the_users_device_and_saves_it_in_place() {
+    let f = Fixture::new();
+    let config = f.path(".aws/config");
+    let before = std::fs::read_to_string(&config).unwrap();
+    let mut cmd = f.sh("\"$MFAENV\" setup noserial; echo \"rc=$?\"");
+    cmd.stdin(Stdio::inherit());
+    let mut p = spawn_command(cmd, Some(10_000)).unwrap();
+    p.exp_string("MFA device ARN for profile 'noserial' [arn:aws:iam::123456789012:mfa/alice]: ")
+        .unwrap();
+    p.send_line("not an arn").unwrap();
+    p.exp_string("invalid MFA serial").unwrap();
+    p.exp_string("[arn:aws:iam::123456789012:mfa/alice]: ")
+        .unwrap();
+    p.send_line("").unwrap();
+    p.exp_string("[Y/n]").unwrap();
+    p.send_line("y").unwrap();
+    p.exp_string("rc=0").unwrap();
+    let after = std::fs::read_to_string(&config).unwrap();
+    let added = "mfa_serial = arn:aws:iam::123456789012:mfa/alice\n";
+    assert!(
+        after.contains(&format!("[profile noserial]\nregion = eu-west-1\n{added}")),
+        "{after}"
+    );
+    let section = "[profile noserial]\nregion = eu-west-1\n";
+    assert_eq!(
+        after.replace(&format!("{section}{added}"), section),
+        before,
+        "every other byte kept"
+    );
+    let backup = f.path(".aws/config.mfaenv.bak");
+    assert_eq!(std::fs::read_to_string(backup).unwrap(), before);
+    assert_eq!(f.sts.count("GetCallerIdentity"), 1);
+}
+
+#[test]
+fn use_without_mfa_serial_asks_for_it_then_for_the_code() {
+    let f = Fixture::new();
+    let out = f.path("out");
+    let mut cmd = f.sh(&format!(
+        "\"$MFAENV\" use noserial --shell bash > '{}'; echo \"rc=$?\"",
+        out.display()
+    ));
+    cmd.stdin(Stdio::inherit());
+    let mut p = spawn_command(cmd, Some(10_000)).unwrap();
+    p.exp_string("has no MFA device registered").unwrap();
+    p.exp_string("[arn:aws:iam::123456789012:mfa/alice]: ")
+        .unwrap();
+    p.send_line("").unwrap();
+    p.exp_string("[Y/n]").unwrap();
+    p.send_line("n").unwrap();
+    p.exp_string("MFA code for profile 'noserial'").unwrap();
+    p.send_line(GOOD_CODE).unwrap();
+    p.exp_string("rc=0").unwrap();
+    assert!(script(&f).contains("export MFAENV_PROFILE='noserial'"));
+    let config = std::fs::read_to_string(f.path(".aws/config")).unwrap();
+    assert!(
+        !config.contains("[profile noserial]\nregion = eu-west-1\nmfa_serial"),
+        "declined: not saved"
+    );
+}
