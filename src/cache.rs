@@ -4,12 +4,13 @@
 //! written atomically (temp file, fsync, rename) so that a crash never leaves half a file.
 //! A lock per identity makes concurrent shells ask for one code, not one each.
 
+use crate::atomic_file::{create_private_dir, write_atomic};
 use crate::error::{Error, Result, printable};
 use crate::profile::ProfileName;
 use crate::session::{Secret, Session, rfc3339};
 use serde_json::{Value, json};
 use std::fs::{self, File, OpenOptions};
-use std::io::{ErrorKind, Write};
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -52,7 +53,7 @@ pub struct Entry {
 #[derive(Debug)]
 pub enum Lookup {
     /// A session good for longer than the margin.
-    Hit(Entry),
+    Hit(Box<Entry>),
     /// Nothing usable (absent, lapsed, or made from other keys, device or role).
     Miss,
     /// A file that is not safe or not readable: ignored, with the reason for a warning.
@@ -144,7 +145,7 @@ impl Cache {
             Err(why) => return Lookup::Ignored(format!("{}: {why}", path.display())),
         };
         match parse(&text) {
-            Some(entry) if entry.session.expiration - now > margin => Lookup::Hit(entry),
+            Some(entry) if entry.session.expiration - now > margin => Lookup::Hit(Box::new(entry)),
             Some(_) => Lookup::Miss,
             None => Lookup::Ignored(format!(
                 "{}: not a session file of this mfaenv",
@@ -156,7 +157,7 @@ impl Cache {
     /// Saves `entry` as the session of `kind` for `profile`, atomically and privately.
     pub fn store(&self, kind: Kind, profile: &ProfileName, entry: &Entry) -> Result<()> {
         let path = self.path(kind, profile);
-        write_atomic(&path, render(kind, entry).as_bytes()).map_err(|e| {
+        write_atomic(&path, render(kind, entry).as_bytes(), None).map_err(|e| {
             Error::Runtime(format!(
                 "cannot save the session in {}: {e}; pass --no-cache to go without",
                 path.display()
@@ -321,25 +322,6 @@ fn read_private(path: &Path) -> std::result::Result<Option<String>, String> {
         .map_err(|e| printable(&e.to_string()))
 }
 
-/// Writes `bytes` to `path` so that readers see the old file or the new one, never a part:
-/// a private temp file beside it, flushed to disk, renamed over it.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let nanos = OffsetDateTime::now_utc().unix_timestamp_nanos();
-    let temp = dir.join(format!(".{name}.{}.{nanos}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = private_options().write(true).create_new(true).open(&temp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        fs::rename(&temp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&temp);
-    }
-    result
-}
-
 /// Options that create files readable by their owner only.
 fn private_options() -> OpenOptions {
     #[allow(unused_mut)]
@@ -350,21 +332,6 @@ fn private_options() -> OpenOptions {
         options.mode(0o600);
     }
     options
-}
-
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-    }
-    #[cfg(not(unix))]
-    {
-        fs::create_dir_all(dir)
-    }
 }
 
 #[cfg(unix)]
@@ -465,7 +432,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::open(dir.path().to_path_buf()).unwrap();
         for text in ["{not json", "{\"mfaenv\": 99}", "[]", ""] {
-            write_atomic(&dir.path().join("mfa-p.json"), text.as_bytes()).unwrap();
+            write_atomic(&dir.path().join("mfa-p.json"), text.as_bytes(), None).unwrap();
             assert!(
                 matches!(
                     cache.load(Kind::Mfa, &name("p"), NOW, margin()),
@@ -504,15 +471,5 @@ mod tests {
         drop(held);
         t.join().unwrap();
         assert!(waited.load(std::sync::atomic::Ordering::SeqCst));
-    }
-
-    #[test]
-    fn atomic_writes_leave_no_temp_files() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f.json");
-        write_atomic(&path, b"one").unwrap();
-        write_atomic(&path, b"two").unwrap();
-        assert_eq!(fs::read_to_string(&path).unwrap(), "two");
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

@@ -112,8 +112,7 @@ pub enum Command {
     /// Run one command with the session in its environment; exits with its exit code.
     #[command(after_help = EXEC_EXAMPLES)]
     Exec(ExecArgs),
-    /// Print the shell hook: a `mfaenv` function that applies `use` and `unset` to the shell,
-    /// and a prompt check that asks for a new code once the session lapses.
+    /// Print the shell hook: `use` and `unset` change the shell itself, lapsed sessions renew.
     #[command(after_help = INIT_EXAMPLES)]
     Init(InitArgs),
     /// Print the completion script for a shell.

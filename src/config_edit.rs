@@ -4,10 +4,10 @@
 //! what reads the file back: `[` at column 0 opens a section, `#`/`;` at column 0 is a comment,
 //! an indented non-blank line continues the property above it, keys compare ASCII-case-insensitively.
 
+use crate::atomic_file::{create_private_dir, parent_dir, write_atomic};
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
 
 const BOM: &str = "\u{feff}";
 /// The only whitespace the SDK parser trims; `.trim()` would also eat characters it keeps.
@@ -356,82 +356,6 @@ fn follow_links(path: &Path) -> io::Result<PathBuf> {
         "{}: too many levels of symbolic links",
         path.display()
     )))
-}
-
-fn parent_dir(path: &Path) -> &Path {
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    }
-}
-
-/// Creates `dir` (and its parents) readable by the owner only, as `~/.aws` should be.
-fn create_private_dir(dir: &Path) -> io::Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
-}
-
-/// Replaces `dest` with `bytes` in one rename, so readers see the old file or the new one, never a mix.
-fn write_atomic(dest: &Path, bytes: &[u8], permissions: Option<fs::Permissions>) -> io::Result<()> {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let dir = parent_dir(dest);
-    let name = dest.file_name().unwrap_or_default().to_string_lossy();
-    let mut attempts = 0;
-    let (mut temp, mut file) = loop {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let temp = dir.join(format!(".{name}.mfaenv-{}-{n}.tmp", std::process::id()));
-        let mut options = fs::OpenOptions::new();
-        // create_new is O_EXCL: never write into a file someone else placed there.
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        match options.open(&temp) {
-            Ok(file) => {
-                break (
-                    TempFile {
-                        path: temp,
-                        armed: true,
-                    },
-                    file,
-                );
-            }
-            // A leftover of a crashed run, or another save at the same moment: take the next name.
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempts < 100 => attempts += 1,
-            Err(e) => return Err(e),
-        }
-    };
-    file.write_all(bytes)?;
-    if let Some(permissions) = permissions {
-        file.set_permissions(permissions)?;
-    }
-    file.sync_all()?;
-    drop(file);
-    fs::rename(&temp.path, dest)?;
-    temp.armed = false;
-    // The rename is only durable once the directory is flushed; the file is already in place,
-    // so a failure here is not worth reporting as a failed save.
-    #[cfg(unix)]
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
-/// A temporary file that removes itself unless the rename it was made for happened.
-struct TempFile {
-    path: PathBuf,
-    armed: bool,
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if self.armed {
-            let _ = fs::remove_file(&self.path);
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! mfaenv: get an MFA-backed AWS session into a shell, and keep it there.
 
+pub mod atomic_file;
 pub mod cache;
 pub mod cli;
 pub mod commands;

@@ -3,14 +3,14 @@
 
 use crate::cache::{self, Cache, Entry, Kind, Lookup};
 use crate::cli::SessionArgs;
+use crate::config_edit::{self, Saved};
+use crate::error::printable;
 use crate::error::{Error, Result};
 use crate::log::Log;
 use crate::mfa::{self, Asker, CodeSource};
 use crate::profile::{self, Files, MfaSerial, Profile, ProfileName};
 use crate::session::{Session, SessionDuration};
 use crate::sts::{self, Failure, Sts};
-use crate::config_edit::{self, Saved};
-use crate::error::printable;
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
@@ -152,7 +152,7 @@ fn lookup(
     log: Log,
 ) -> Option<Entry> {
     match cache.load(kind, key, OffsetDateTime::now_utc(), margin) {
-        Lookup::Hit(entry) => Some(entry),
+        Lookup::Hit(entry) => Some(*entry),
         Lookup::Miss => None,
         Lookup::Ignored(why) => {
             log.notice(format_args!(
@@ -382,7 +382,10 @@ pub async fn ask_and_save_serial(
             Saved::Created => ("saved", format!(" in a new {}", files.config.display())),
             Saved::Unchanged => ("already had", String::new()),
         };
-        eprintln!("mfaenv: {done} mfa_serial for profile '{}'{kept}", profile.name);
+        eprintln!(
+            "mfaenv: {done} mfa_serial for profile '{}'{kept}",
+            profile.name
+        );
     }
     Ok(serial)
 }
