@@ -3,10 +3,10 @@
 use crate::error::{Error, Result, error_chain, printable};
 use crate::session::Secret;
 use aws_config::profile::{Profile as Section, ProfileSet};
-use aws_runtime::env_config::file::EnvConfigFiles;
+use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_types::os_shim_internal::{Env, Fs};
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The name of a profile in the AWS config files.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -155,24 +155,66 @@ pub struct Profile {
     pub region: Option<String>,
 }
 
-/// Reads and merges the config and credentials files with aws-config's own loader, honouring
-/// `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` as the AWS CLI does.
+/// Reads and merges the config and credentials files with aws-config's own parser, honouring
+/// `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` as the AWS CLI does. mfaenv reads the
+/// files itself so that an unreadable or non-UTF-8 file is an error naming it, not (as in the
+/// SDK) silently an empty one.
 pub async fn load(files: &Files) -> Result<ProfileSet> {
-    load_with(&Fs::real(), &Env::real(), files).await
+    let config = read_text(&files.config)?;
+    let credentials = read_text(&files.credentials)?;
+    parse(&config, &credentials, files).await
 }
 
-/// [`load`] with the file system and environment given, for tests.
-pub async fn load_with(fs: &Fs, env: &Env, files: &Files) -> Result<ProfileSet> {
-    aws_config::profile::load(fs, env, &EnvConfigFiles::default(), None)
-        .await
-        .map_err(|e| {
-            Error::Config(format!(
-                "cannot read the AWS config files ({} and {}): {}",
-                files.config.display(),
-                files.credentials.display(),
+/// A file's text; missing is empty.
+fn read_text(path: &Path) -> Result<String> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(String::new()),
+        Err(e) => {
+            return Err(Error::Config(format!(
+                "cannot read {}: {e}; check that it is a file you can read",
+                path.display()
+            )));
+        }
+    };
+    String::from_utf8(bytes).map_err(|e| {
+        Error::Config(format!(
+            "{} is not UTF-8 text (invalid byte at offset {}); save it as UTF-8",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+/// Parses the two files' texts as the AWS CLI merges them.
+pub async fn parse(config: &str, credentials: &str, files: &Files) -> Result<ProfileSet> {
+    match parse_texts(config, credentials).await {
+        Ok(set) => Ok(set),
+        Err(e) => {
+            // Say which file is malformed: parse each alone (only on this error path).
+            let culprit = if parse_texts(config, "").await.is_err() {
+                &files.config
+            } else {
+                &files.credentials
+            };
+            Err(Error::Config(format!(
+                "{} is malformed: {}; fix that line",
+                culprit.display(),
                 printable(&error_chain(&e))
-            ))
-        })
+            )))
+        }
+    }
+}
+
+async fn parse_texts(
+    config: &str,
+    credentials: &str,
+) -> std::result::Result<ProfileSet, aws_config::profile::ProfileFileLoadError> {
+    let sources = EnvConfigFiles::builder()
+        .with_contents(EnvConfigFileKind::Config, config)
+        .with_contents(EnvConfigFileKind::Credentials, credentials)
+        .build();
+    aws_config::profile::load(&Fs::from_slice(&[]), &Env::from_slice(&[]), &sources, None).await
 }
 
 /// Resolves `name` from the merged files: follows `role_arn`/`source_profile` to the long-term
@@ -355,15 +397,53 @@ mod tests {
     }
 
     fn set(config: &str, credentials: &str) -> ProfileSet {
-        let fs = Fs::from_slice(&[
-            ("/h/.aws/config", config),
-            ("/h/.aws/credentials", credentials),
-        ]);
-        let env = Env::from_slice(&[("HOME", "/h")]);
         let rt = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
-        rt.block_on(load_with(&fs, &env, &files())).unwrap()
+        rt.block_on(parse(config, credentials, &files())).unwrap()
+    }
+
+    #[test]
+    fn malformed_files_are_named() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let err = rt
+            .block_on(parse(
+                "[profile a]\nthis line has no equals\n",
+                "",
+                &files(),
+            ))
+            .unwrap_err();
+        assert!(
+            err.to_string().starts_with("/h/.aws/config is malformed"),
+            "{err}"
+        );
+        let err = rt.block_on(parse("", "[a\n", &files())).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("/h/.aws/credentials is malformed"),
+            "{err}"
+        );
+        assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn unreadable_and_non_utf8_files_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = read_text(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.starts_with(&format!("cannot read {}", dir.path().display())),
+            "{err}"
+        );
+        let latin1 = dir.path().join("config");
+        std::fs::write(&latin1, b"[default]\nregion = caf\xe9\n").unwrap();
+        let err = read_text(&latin1).unwrap_err().to_string();
+        assert!(
+            err.contains("is not UTF-8 text (invalid byte at offset 22)"),
+            "{err}"
+        );
+        assert_eq!(read_text(&dir.path().join("missing")).unwrap(), "");
     }
 
     fn name(n: &str) -> ProfileName {
