@@ -70,7 +70,25 @@ pub fn write_atomic(
     if let Ok(d) = fs::File::open(dir) {
         let _ = d.sync_all();
     }
+    sweep_leftovers(dir, &name);
     Ok(())
+}
+
+/// Removes temp files of earlier writes to the same target that were killed before their
+/// rename: they may hold a session, and nobody else will ever clean them up. Callers write one
+/// target at a time (the cache holds its lock), so no live write loses its file.
+fn sweep_leftovers(dir: &Path, name: &str) {
+    let prefix = format!(".{name}.mfaenv-");
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let file = file.to_string_lossy();
+        if file.starts_with(&prefix) && file.ends_with(".tmp") {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// A temporary file that removes itself unless the rename it was made for happened.
@@ -112,6 +130,22 @@ mod tests {
         assert_eq!(mode(&sub), 0o700);
         write_atomic(&sub.join("f"), b"x", None).unwrap();
         assert_eq!(mode(&sub.join("f")), 0o600);
+    }
+
+    #[test]
+    fn leftovers_of_killed_writes_are_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.json");
+        fs::write(dir.path().join(".f.json.mfaenv-999-0.tmp"), "half").unwrap();
+        fs::write(dir.path().join(".other.json.mfaenv-999-0.tmp"), "not ours").unwrap();
+        write_atomic(&path, b"whole", None).unwrap();
+        let mut names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, [".other.json.mfaenv-999-0.tmp", "f.json"]);
     }
 
     #[test]

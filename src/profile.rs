@@ -245,7 +245,11 @@ pub fn resolve(
         let get = |key: &str| p.get(key).map(str::trim).filter(|v| !v.is_empty());
         serial = serial.or(get("mfa_serial").map(str::to_owned));
         process = process.or(get("mfa_process").map(str::to_owned));
-        region = region.or(get("region").map(str::to_owned));
+        if region.is_none()
+            && let Some(r) = get("region")
+        {
+            region = Some(check_region(&current, r)?);
+        }
         let Some(arn) = get("role_arn") else {
             break;
         };
@@ -307,6 +311,23 @@ pub fn resolve(
         mfa_process: process,
         region,
     })
+}
+
+/// A region name as AWS spells them (`eu-west-1`, `us-gov-west-1`): it goes into requests and
+/// into the shell, so anything else is refused.
+fn check_region(profile: &ProfileName, region: &str) -> Result<String> {
+    let ok = (1..=64).contains(&region.len())
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if ok {
+        Ok(region.to_owned())
+    } else {
+        Err(Error::Config(format!(
+            "profile '{profile}': region '{}' is not a region name such as eu-west-1",
+            printable(region)
+        )))
+    }
 }
 
 fn role(profile: &ProfileName, arn: &str, section: &Section) -> Result<Role> {
@@ -401,6 +422,30 @@ mod tests {
             .build()
             .unwrap();
         rt.block_on(parse(config, credentials, &files())).unwrap()
+    }
+
+    #[test]
+    fn regions_are_checked() {
+        let creds = "[a]\naws_access_key_id = A\naws_secret_access_key = s\n";
+        let err = resolve(
+            &set("[profile a]\nregion = eu west;1\n", creds),
+            &name("a"),
+            None,
+            &files(),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("region 'eu west;1' is not a region name"),
+            "{err}"
+        );
+        let ok = resolve(
+            &set("[profile a]\nregion = us-gov-west-1\n", creds),
+            &name("a"),
+            None,
+            &files(),
+        );
+        assert_eq!(ok.unwrap().region.as_deref(), Some("us-gov-west-1"));
     }
 
     #[test]

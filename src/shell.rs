@@ -356,4 +356,31 @@ mod tests {
         );
         assert_eq!(Shell::Cmd.unset("A"), "set A=\n");
     }
+
+    #[test]
+    fn hooks_tell_mfaenv_their_shell_and_check_only_its_sessions() {
+        for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
+            let told = format!("MFAENV_SHELL={} command mfaenv", shell.name());
+            assert!(shell.hook().contains(&told), "{shell:?}");
+        }
+        assert!(
+            Shell::PowerShell
+                .hook()
+                .contains("$Env:MFAENV_SHELL = 'powershell'")
+        );
+        assert!(Shell::Cmd.hook().contains("MFAENV_SHELL=cmd"));
+        assert!(Shell::CLINK_HOOK.contains("--shell cmd"));
+        for hook in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::PowerShell]
+            .map(Shell::hook)
+            .into_iter()
+            .chain([Shell::CLINK_HOOK])
+        {
+            assert!(hook.contains("MFAENV_PROFILE") && hook.contains("MFAENV_REFRESH_MARGIN"));
+        }
+        let cmd = Shell::Cmd.hook();
+        assert!(
+            cmd.split_inclusive('\n').all(|l| l.ends_with("\r\n")),
+            "CRLF"
+        );
+    }
 }
