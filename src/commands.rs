@@ -52,9 +52,10 @@ pub fn run(cli: Cli) -> Result<Output> {
     };
     match cli.command {
         Command::Use(args) => runtime()?.block_on(use_profile(args, log)),
-        Command::Unset(args) => Ok(Output::stdout(
-            choose_shell(&args, log).unset_script(&VARIABLES),
-        )),
+        Command::Unset(args) => {
+            let (shell, notices) = choose_shell(&args, log);
+            Ok(script(shell.unset_script(&VARIABLES), notices))
+        }
         Command::Status => Ok(status(log)),
         Command::List => runtime()?.block_on(list()),
         Command::Logout(args) => runtime()?.block_on(logout(args, log)),
@@ -93,37 +94,38 @@ pub fn run(cli: Cli) -> Result<Output> {
     }
 }
 
-/// The shell to print for: `--shell`, else detected, with a notice when guessed.
-fn choose_shell(arg: &ShellArg, log: Log) -> Shell {
+/// The shell to print for: `--shell`, else detected, with a notice when guessed (shown only
+/// once the script is printed: on failure it would be noise).
+fn choose_shell(arg: &ShellArg, log: Log) -> (Shell, Vec<String>) {
     if let Some(shell) = arg.shell {
-        return shell;
+        return (shell, Vec::new());
     }
     let env_shell = std::env::var("MFAENV_SHELL").ok();
     let (shell, notice) = shell::detect(
         env_shell.as_deref(),
         shell::parent_process_name().as_deref(),
     );
-    if let Some(notice) = notice {
-        log.notice(notice);
-    }
     log.info(format_args!("printing for {}", shell.name()));
-    shell
+    (shell, notice.filter(|_| !log.quiet).into_iter().collect())
 }
 
-async fn use_profile(args: UseArgs, log: Log) -> Result<Output> {
-    let shell = choose_shell(&args.shell, log);
-    let session = obtain::session(args.profile.as_deref(), &args.session, log).await?;
-    let stdout = shell.export_script(&session.variables())?;
-    let notices = if log.quiet {
-        Vec::new()
-    } else {
-        vec![session.notice(OffsetDateTime::now_utc())]
-    };
-    Ok(Output {
+/// A script for `shell`, with the notices gathered on the way.
+fn script(stdout: String, notices: Vec<String>) -> Output {
+    Output {
         stdout,
         notices,
         code: 0,
-    })
+    }
+}
+
+async fn use_profile(args: UseArgs, log: Log) -> Result<Output> {
+    let (shell, mut notices) = choose_shell(&args.shell, log);
+    let session = obtain::session(args.profile.as_deref(), &args.session, log).await?;
+    let stdout = shell.export_script(&session.variables())?;
+    if !log.quiet {
+        notices.push(session.notice(OffsetDateTime::now_utc()));
+    }
+    Ok(script(stdout, notices))
 }
 
 /// The shell's own session, from its environment alone: no files, no network.
@@ -297,16 +299,17 @@ async fn logout(args: LogoutArgs, log: Log) -> Result<Output> {
         };
         (notice, shell_profile.as_deref() == Some(name.as_str()))
     };
+    let (shell, mut notices) = choose_shell(&args.shell, log);
     let stdout = if holds {
-        choose_shell(&args.shell, log).unset_script(&VARIABLES)
+        shell.unset_script(&VARIABLES)
     } else {
+        notices.clear();
         String::new()
     };
-    Ok(Output {
-        stdout,
-        notices: if log.quiet { Vec::new() } else { vec![notice] },
-        code: 0,
-    })
+    if !log.quiet {
+        notices.push(notice);
+    }
+    Ok(script(stdout, notices))
 }
 
 /// `mfaenv setup PROFILE`: register the MFA device on demand.

@@ -197,10 +197,16 @@ pub async fn parse(config: &str, credentials: &str, files: &Files) -> Result<Pro
             } else {
                 &files.credentials
             };
+            // The parser's message spans lines and names no file (it got text): one line here.
+            let why = error_chain(&e)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let why = why.replace("could not parse profile file: error parsing on ", "");
             Err(Error::Config(format!(
                 "{} is malformed: {}; fix that line",
                 culprit.display(),
-                printable(&error_chain(&e))
+                printable(&why)
             )))
         }
     }
