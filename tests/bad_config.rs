@@ -21,7 +21,13 @@ fn keys(profile: &str) -> Vec<u8> {
     format!("[{profile}]\naws_access_key_id = {ACCESS_KEY_ID}\naws_secret_access_key = {LONG_TERM_SECRET}\n").into_bytes()
 }
 
-fn case(what: &'static str, config: &str, credentials: Vec<u8>, args: &[&str], needle: &'static str) -> Case {
+fn case(
+    what: &'static str,
+    config: &str,
+    credentials: Vec<u8>,
+    args: &[&str],
+    needle: &'static str,
+) -> Case {
     Case {
         what,
         config: config.as_bytes().to_vec(),
@@ -62,17 +68,32 @@ fn cases() -> Vec<Case> {
         case("setup without terminal", serial, keys("p"), &["setup", "p"], "setup asks on the terminal"),
     ];
     // Latin-1 bytes in the config file, which the AWS SDK would silently treat as an empty file.
-    let non_utf8 = cases.iter_mut().find(|c| c.what == "non-UTF-8 config").unwrap();
+    let non_utf8 = cases
+        .iter_mut()
+        .find(|c| c.what == "non-UTF-8 config")
+        .unwrap();
     non_utf8.config = b"[profile p]\nregion = caf\xe9\n".to_vec();
     non_utf8.needle = "config is not UTF-8 text (invalid byte at offset 24)";
     #[cfg(unix)]
     {
         use std::os::unix::ffi::OsStringExt;
-        let mut c = case("non-UTF-8 profile name", serial, keys("p"), &["use"], "invalid UTF-8");
+        let mut c = case(
+            "non-UTF-8 profile name",
+            serial,
+            keys("p"),
+            &["use"],
+            "invalid UTF-8",
+        );
         c.args.push(OsString::from_vec(b"p\xff".to_vec()));
         cases.push(c);
     }
-    let mut c = case("bad timeout variable", serial, keys("p"), &["use", "p"], "invalid value 'soon'");
+    let mut c = case(
+        "bad timeout variable",
+        serial,
+        keys("p"),
+        &["use", "p"],
+        "invalid value 'soon'",
+    );
     c.env.push(("MFAENV_TIMEOUT", "soon".into()));
     cases.push(c);
     cases
@@ -94,12 +115,17 @@ fn every_bad_input_is_one_clear_line_and_never_a_panic() {
             && !run.stderr.contains("panicked")
             && !run.stderr.contains(LONG_TERM_SECRET);
         // clap's own usage errors span a few lines (usage and a hint); ours are one line.
-        let one_line = run.stderr.trim_end().lines().count() == 1
-            || run.stderr.starts_with("error: ");
+        let one_line =
+            run.stderr.trim_end().lines().count() == 1 || run.stderr.starts_with("error: ");
         if !(ok && one_line) {
             failures.push(format!("{}: {run:#?}", c.what));
         }
-        assert_eq!(f.sts.requests().len(), 0, "{}: no request on bad input", c.what);
+        assert_eq!(
+            f.sts.requests().len(),
+            0,
+            "{}: no request on bad input",
+            c.what
+        );
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
@@ -119,11 +145,22 @@ fn an_unreadable_file_is_named() {
 fn a_bad_refresh_margin_is_a_warning_not_a_failure() {
     let f = Fixture::new();
     let run = Run::from(
-        f.cmd(&["use", "foobar", "--shell", "bash", "--token-code", common::fake_sts::GOOD_CODE])
-            .env("MFAENV_REFRESH_MARGIN", "lots")
-            .output()
-            .unwrap(),
+        f.cmd(&[
+            "use",
+            "foobar",
+            "--shell",
+            "bash",
+            "--token-code",
+            common::fake_sts::GOOD_CODE,
+        ])
+        .env("MFAENV_REFRESH_MARGIN", "lots")
+        .output()
+        .unwrap(),
     );
     assert_eq!(run.code, Some(0), "{run:#?}");
-    assert!(run.stderr.contains("MFAENV_REFRESH_MARGIN=lots is not a number of seconds"), "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("MFAENV_REFRESH_MARGIN=lots is not a number of seconds"),
+        "{run:#?}"
+    );
 }

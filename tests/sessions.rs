@@ -19,7 +19,9 @@ fn roles_fixture(extra: &str) -> Fixture {
              [profile dev]\nrole_arn = {ROLE_DEV}\nsource_profile = base\nregion = us-east-2\n\n\
              [profile deep]\nrole_arn = arn:aws:iam::333333333333:role/deep\nsource_profile = admin\nduration_seconds = 7200\n{extra}"
         ),
-        &format!("[base]\naws_access_key_id = {ACCESS_KEY_ID}\naws_secret_access_key = {LONG_TERM_SECRET}\n"),
+        &format!(
+            "[base]\naws_access_key_id = {ACCESS_KEY_ID}\naws_secret_access_key = {LONG_TERM_SECRET}\n"
+        ),
     )
 }
 
@@ -37,7 +39,14 @@ fn mode(path: &std::path::Path) -> u32 {
 #[test]
 fn a_cached_session_is_printed_without_prompt_or_request() {
     let f = Fixture::new();
-    let first = ok(f.run(&["use", "foobar", "--shell", "bash", "--token-code", GOOD_CODE]));
+    let first = ok(f.run(&[
+        "use",
+        "foobar",
+        "--shell",
+        "bash",
+        "--token-code",
+        GOOD_CODE,
+    ]));
     // No code and no terminal this time: only the cache can answer.
     let second = ok(f.run(&["use", "foobar", "--shell", "bash"]));
     assert_eq!(first.stdout, second.stdout);
@@ -49,14 +58,27 @@ fn a_cached_session_is_printed_without_prompt_or_request() {
 #[test]
 fn the_cache_is_private() {
     let f = Fixture::new();
-    ok(f.run(&["use", "foobar", "--shell", "bash", "--token-code", GOOD_CODE]));
+    ok(f.run(&[
+        "use",
+        "foobar",
+        "--shell",
+        "bash",
+        "--token-code",
+        GOOD_CODE,
+    ]));
     let dir = f.path(".cache/mfaenv");
     assert_eq!(mode(&dir), 0o700);
     let file = dir.join("mfa-foobar.json");
     assert_eq!(mode(&file), 0o600);
     let text = std::fs::read_to_string(&file).unwrap();
-    assert!(text.contains(SESSION_SECRET), "the cache is where the session is kept");
-    assert!(!text.contains(LONG_TERM_SECRET), "long-term keys are never cached");
+    assert!(
+        text.contains(SESSION_SECRET),
+        "the cache is where the session is kept"
+    );
+    assert!(
+        !text.contains(LONG_TERM_SECRET),
+        "long-term keys are never cached"
+    );
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .flatten()
@@ -68,10 +90,33 @@ fn the_cache_is_private() {
 #[test]
 fn no_cache_and_force_skip_the_cache() {
     let f = Fixture::new();
-    ok(f.run(&["use", "foobar", "--shell", "bash", "--token-code", GOOD_CODE, "--no-cache"]));
+    ok(f.run(&[
+        "use",
+        "foobar",
+        "--shell",
+        "bash",
+        "--token-code",
+        GOOD_CODE,
+        "--no-cache",
+    ]));
     assert!(!f.path(".cache/mfaenv/mfa-foobar.json").exists());
-    ok(f.run(&["use", "foobar", "--shell", "bash", "--token-code", GOOD_CODE]));
-    ok(f.run(&["use", "foobar", "--shell", "bash", "--token-code", GOOD_CODE, "--force"]));
+    ok(f.run(&[
+        "use",
+        "foobar",
+        "--shell",
+        "bash",
+        "--token-code",
+        GOOD_CODE,
+    ]));
+    ok(f.run(&[
+        "use",
+        "foobar",
+        "--shell",
+        "bash",
+        "--token-code",
+        GOOD_CODE,
+        "--force",
+    ]));
     assert_eq!(f.sts.count("GetSessionToken"), 3);
 }
 
@@ -80,43 +125,101 @@ fn no_cache_and_force_skip_the_cache() {
 fn corrupt_or_world_readable_cache_files_are_ignored_and_replaced() {
     use std::os::unix::fs::PermissionsExt;
     let f = Fixture::new();
-    ok(f.run(&["use", "foobar", "--shell", "bash", "--token-code", GOOD_CODE]));
+    ok(f.run(&[
+        "use",
+        "foobar",
+        "--shell",
+        "bash",
+        "--token-code",
+        GOOD_CODE,
+    ]));
     let file = f.path(".cache/mfaenv/mfa-foobar.json");
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
     let run = f.run(&["use", "foobar", "--shell", "bash"]);
-    assert_eq!(run.code, Some(2), "a world-readable session must not be used: {run:#?}");
+    assert_eq!(
+        run.code,
+        Some(2),
+        "a world-readable session must not be used: {run:#?}"
+    );
     assert!(run.stderr.contains("readable by others"), "{run:#?}");
-    let run = ok(f.run(&["use", "foobar", "--shell", "bash", "--token-code", GOOD_CODE]));
+    let run = ok(f.run(&[
+        "use",
+        "foobar",
+        "--shell",
+        "bash",
+        "--token-code",
+        GOOD_CODE,
+    ]));
     assert!(run.stderr.contains("ignoring cached session"), "{run:#?}");
     assert_eq!(mode(&file), 0o600, "replaced by a private file");
 
     std::fs::write(&file, "{\"mfaenv\": 1, \"Secret").unwrap();
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let run = ok(f.run(&["use", "foobar", "--shell", "bash", "--token-code", GOOD_CODE]));
+    let run = ok(f.run(&[
+        "use",
+        "foobar",
+        "--shell",
+        "bash",
+        "--token-code",
+        GOOD_CODE,
+    ]));
     assert!(run.stderr.contains("not a session file"), "{run:#?}");
-    assert!(std::fs::read_to_string(&file).unwrap().contains("\"Expiration\""));
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("\"Expiration\"")
+    );
     assert_eq!(f.sts.count("GetSessionToken"), 3);
 }
 
 #[test]
 fn changed_keys_or_device_do_not_get_the_old_session() {
     let f = Fixture::new();
-    ok(f.run(&["use", "foobar", "--shell", "bash", "--token-code", GOOD_CODE]));
-    let run = f.run(&["use", "foobar", "--shell", "bash", "--serial-number", "arn:aws:iam::123456789012:mfa/other"]);
-    assert_eq!(run.code, Some(2), "another device needs its own code: {run:#?}");
+    ok(f.run(&[
+        "use",
+        "foobar",
+        "--shell",
+        "bash",
+        "--token-code",
+        GOOD_CODE,
+    ]));
+    let run = f.run(&[
+        "use",
+        "foobar",
+        "--shell",
+        "bash",
+        "--serial-number",
+        "arn:aws:iam::123456789012:mfa/other",
+    ]);
+    assert_eq!(
+        run.code,
+        Some(2),
+        "another device needs its own code: {run:#?}"
+    );
 }
 
 #[test]
 fn roles_of_one_identity_share_one_mfa_session() {
     let f = roles_fixture("");
     let admin = ok(f.run(&["use", "admin", "--shell", "bash", "--token-code", GOOD_CODE]));
-    assert!(admin.stdout.contains("export AWS_ACCESS_KEY_ID='ASIAFAKEROLE"), "{admin:#?}");
+    assert!(
+        admin
+            .stdout
+            .contains("export AWS_ACCESS_KEY_ID='ASIAFAKEROLE"),
+        "{admin:#?}"
+    );
     assert!(admin.stdout.contains("export MFAENV_PROFILE='admin'"));
-    assert!(admin.stdout.contains("export AWS_REGION='eu-west-1'"), "region of the source");
+    assert!(
+        admin.stdout.contains("export AWS_REGION='eu-west-1'"),
+        "region of the source"
+    );
     assert!(admin.stderr.contains("account 210987654321"), "{admin:#?}");
     // No code, no terminal: dev is assumed with base's cached MFA session.
     let dev = ok(f.run(&["use", "dev", "--shell", "bash"]));
-    assert!(dev.stdout.contains("export AWS_REGION='us-east-2'"), "{dev:#?}");
+    assert!(
+        dev.stdout.contains("export AWS_REGION='us-east-2'"),
+        "{dev:#?}"
+    );
     assert_eq!(f.sts.count("GetSessionToken"), 1);
     assert_eq!(f.sts.count("AssumeRole"), 2);
     let assume: Vec<_> = f
@@ -127,7 +230,11 @@ fn roles_of_one_identity_share_one_mfa_session() {
         .collect();
     assert_eq!(assume[0].params["RoleArn"], ROLE_ADMIN);
     assert_eq!(assume[1].params["RoleArn"], ROLE_DEV);
-    assert!(assume.iter().all(|r| r.session_signed && r.access_key_id == fake_sts::SESSION_KEY_ID));
+    assert!(
+        assume
+            .iter()
+            .all(|r| r.session_signed && r.access_key_id == fake_sts::SESSION_KEY_ID)
+    );
     // The plain identity uses the same MFA session too.
     ok(f.run(&["use", "base", "--shell", "bash"]));
     assert_eq!(f.sts.count("GetSessionToken"), 1);
@@ -153,8 +260,12 @@ fn a_lapsed_role_session_is_renewed_without_a_prompt() {
 #[test]
 fn mfa_serial_on_the_role_profile_serves_the_source() {
     let f = Fixture::with_files(
-        &format!("[profile r]\nrole_arn = {ROLE_ADMIN}\nsource_profile = k\nmfa_serial = {SERIAL}\nexternal_id = xyz\nrole_session_name = alice\n"),
-        &format!("[k]\naws_access_key_id = {ACCESS_KEY_ID}\naws_secret_access_key = {LONG_TERM_SECRET}\n"),
+        &format!(
+            "[profile r]\nrole_arn = {ROLE_ADMIN}\nsource_profile = k\nmfa_serial = {SERIAL}\nexternal_id = xyz\nrole_session_name = alice\n"
+        ),
+        &format!(
+            "[k]\naws_access_key_id = {ACCESS_KEY_ID}\naws_secret_access_key = {LONG_TERM_SECRET}\n"
+        ),
     );
     ok(f.run(&["use", "r", "--shell", "bash", "--token-code", GOOD_CODE]));
     let reqs = f.sts.requests();
@@ -172,7 +283,9 @@ fn role_chaining_beyond_an_hour_is_explained() {
     let f = roles_fixture("");
     std::fs::write(
         f.path(".aws/config"),
-        std::fs::read_to_string(f.path(".aws/config")).unwrap().replace("duration_seconds = 7200", "duration_seconds = 3600"),
+        std::fs::read_to_string(f.path(".aws/config"))
+            .unwrap()
+            .replace("duration_seconds = 7200", "duration_seconds = 3600"),
     )
     .unwrap();
     let run = ok(f.run(&["use", "deep", "--shell", "bash", "--token-code", GOOD_CODE]));
@@ -187,7 +300,9 @@ fn two_shells_at_once_ask_for_one_code() {
             "[profile slow]\nmfa_serial = {SERIAL}\nmfa_process = echo asked >> '{}'; sleep 1; echo {GOOD_CODE}\n",
             std::env::temp_dir().join("unused").display()
         ),
-        &format!("[slow]\naws_access_key_id = {ACCESS_KEY_ID}\naws_secret_access_key = {LONG_TERM_SECRET}\n"),
+        &format!(
+            "[slow]\naws_access_key_id = {ACCESS_KEY_ID}\naws_secret_access_key = {LONG_TERM_SECRET}\n"
+        ),
     );
     let asked = f.path("asked");
     std::fs::write(
@@ -212,7 +327,11 @@ fn two_shells_at_once_ask_for_one_code() {
         assert_eq!(run.code, Some(0), "{run:#?}");
     }
     assert_eq!(runs[0].stdout, runs[1].stdout);
-    assert_eq!(std::fs::read_to_string(&asked).unwrap(), "asked\n", "one prompt");
+    assert_eq!(
+        std::fs::read_to_string(&asked).unwrap(),
+        "asked\n",
+        "one prompt"
+    );
     assert_eq!(f.sts.count("GetSessionToken"), 1);
     assert!(
         runs.iter().any(|r| r.stderr.contains("waiting for it")),
@@ -231,14 +350,27 @@ fn status_tells_by_exit_code() {
     let none = status(&[]);
     assert_eq!((none.code, none.stdout.as_str()), (Some(1), ""));
     assert!(none.stderr.contains("no mfaenv session"), "{none:#?}");
-    let valid = status(&[("MFAENV_PROFILE", "foobar"), ("AWS_SESSION_EXPIRATION", "2999-01-01T00:00:00Z")]);
+    let valid = status(&[
+        ("MFAENV_PROFILE", "foobar"),
+        ("AWS_SESSION_EXPIRATION", "2999-01-01T00:00:00Z"),
+    ]);
     assert_eq!(valid.code, Some(0), "{valid:#?}");
-    assert!(valid.stderr.contains("profile foobar:") && valid.stderr.contains("left"), "{valid:#?}");
-    let lapsed = status(&[("MFAENV_PROFILE", "foobar"), ("AWS_SESSION_EXPIRATION", "2001-01-01T00:00:00Z")]);
+    assert!(
+        valid.stderr.contains("profile foobar:") && valid.stderr.contains("left"),
+        "{valid:#?}"
+    );
+    let lapsed = status(&[
+        ("MFAENV_PROFILE", "foobar"),
+        ("AWS_SESSION_EXPIRATION", "2001-01-01T00:00:00Z"),
+    ]);
     assert_eq!(lapsed.code, Some(1));
     assert!(lapsed.stderr.contains("lapsed"), "{lapsed:#?}");
     let other_tool = status(&[("AWS_SESSION_EXPIRATION", "2999-01-01T00:00:00Z")]);
-    assert_eq!(other_tool.code, Some(1), "sessions of other tools are not mfaenv's");
+    assert_eq!(
+        other_tool.code,
+        Some(1),
+        "sessions of other tools are not mfaenv's"
+    );
     let quiet = Run::from(f.cmd(&["status", "-q"]).output().unwrap());
     assert_eq!((quiet.code, quiet.stderr.as_str()), (Some(1), ""));
 }
@@ -252,10 +384,28 @@ fn list_shows_usable_profiles_and_cached_sessions_offline() {
     assert_eq!(f.sts.requests().len(), before, "list makes no request");
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert!(lines[0].starts_with("PROFILE"), "{}", run.stdout);
-    let row = |p: &str| lines.iter().find(|l| l.starts_with(&format!("{p} "))).copied().unwrap_or_else(|| panic!("no {p} in {}", run.stdout));
-    assert!(row("admin").contains(ROLE_ADMIN) && row("admin").contains("left"), "{}", run.stdout);
-    assert!(row("base").contains(SERIAL) && row("base").contains("left"), "{}", run.stdout);
-    assert!(row("dev").trim_end().ends_with('-'), "no cached dev session: {}", run.stdout);
+    let row = |p: &str| {
+        lines
+            .iter()
+            .find(|l| l.starts_with(&format!("{p} ")))
+            .copied()
+            .unwrap_or_else(|| panic!("no {p} in {}", run.stdout))
+    };
+    assert!(
+        row("admin").contains(ROLE_ADMIN) && row("admin").contains("left"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        row("base").contains(SERIAL) && row("base").contains("left"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        row("dev").trim_end().ends_with('-'),
+        "no cached dev session: {}",
+        run.stdout
+    );
     assert!(!run.stdout.contains("sso "), "{}", run.stdout);
     assert!(run.stderr.contains("1 other profile"), "{run:#?}");
 }
@@ -271,7 +421,10 @@ fn logout_drops_cached_sessions_and_unsets_this_shell() {
             .unwrap(),
     ));
     assert!(run.stdout.contains("unset AWS_SESSION_TOKEN"), "{run:#?}");
-    assert!(run.stderr.contains("'base'"), "the identity's MFA session goes too: {run:#?}");
+    assert!(
+        run.stderr.contains("'base'"),
+        "the identity's MFA session goes too: {run:#?}"
+    );
     assert!(!f.path(".cache/mfaenv/role-admin.json").exists());
     assert!(!f.path(".cache/mfaenv/mfa-base.json").exists());
     // Another shell's profile: files go, this shell is left alone.
@@ -281,10 +434,16 @@ fn logout_drops_cached_sessions_and_unsets_this_shell() {
     ok(f.run(&["use", "base", "--shell", "bash", "--token-code", GOOD_CODE]));
     ok(f.run(&["use", "admin", "--shell", "bash"]));
     let run = ok(Run::from(
-        f.cmd(&["logout", "--all", "--shell", "fish"]).env("MFAENV_PROFILE", "x").output().unwrap(),
+        f.cmd(&["logout", "--all", "--shell", "fish"])
+            .env("MFAENV_PROFILE", "x")
+            .output()
+            .unwrap(),
     ));
     assert!(run.stdout.contains("set -e AWS_ACCESS_KEY_ID"), "{run:#?}");
-    assert!(run.stderr.contains("dropped 2 cached session(s)"), "{run:#?}");
+    assert!(
+        run.stderr.contains("dropped 2 cached session(s)"),
+        "{run:#?}"
+    );
     let again = f.run(&["use", "base", "--shell", "bash"]);
     assert_eq!(again.code, Some(2), "after logout a code is needed again");
 }
@@ -293,9 +452,18 @@ fn logout_drops_cached_sessions_and_unsets_this_shell() {
 fn exec_runs_the_command_with_the_session_and_its_exit_code() {
     let f = Fixture::new();
     let run = Run::from(
-        f.cmd(&["exec", "foobar", "--token-code", GOOD_CODE, "--", "sh", "-c", "printf '%s %s' \"$AWS_ACCESS_KEY_ID\" \"$MFAENV_PROFILE\"; exit 7"])
-            .output()
-            .unwrap(),
+        f.cmd(&[
+            "exec",
+            "foobar",
+            "--token-code",
+            GOOD_CODE,
+            "--",
+            "sh",
+            "-c",
+            "printf '%s %s' \"$AWS_ACCESS_KEY_ID\" \"$MFAENV_PROFILE\"; exit 7",
+        ])
+        .output()
+        .unwrap(),
     );
     assert_eq!(run.code, Some(7), "{run:#?}");
     assert_eq!(run.stdout, format!("{} foobar", fake_sts::SESSION_KEY_ID));
@@ -318,7 +486,10 @@ fn credential_process_json_is_accepted_by_the_aws_sdk() {
         q(&f.path(".cache")),
         q(bin()),
     );
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let creds = rt
         .block_on(CredentialProcessProvider::new(command).provide_credentials())
         .expect("the SDK accepts mfaenv's JSON");
@@ -328,7 +499,10 @@ fn credential_process_json_is_accepted_by_the_aws_sdk() {
     assert!(creds.expiry().is_some());
     // The second call is served from the cache.
     let run = ok(f.run(&["credential-process", "foobar"]));
-    assert!(run.stdout.starts_with("{\"") && run.stdout.contains("\"Version\":1"), "{run:#?}");
+    assert!(
+        run.stdout.starts_with("{\"") && run.stdout.contains("\"Version\":1"),
+        "{run:#?}"
+    );
     assert_eq!(run.stderr, "", "nothing but JSON, no notice");
     assert_eq!(f.sts.count("GetSessionToken"), 1);
 }
@@ -336,11 +510,26 @@ fn credential_process_json_is_accepted_by_the_aws_sdk() {
 #[test]
 fn sts_faults_leave_the_cache_unchanged() {
     let f = Fixture::new();
-    ok(f.run(&["use", "foobar", "--shell", "bash", "--token-code", GOOD_CODE]));
+    ok(f.run(&[
+        "use",
+        "foobar",
+        "--shell",
+        "bash",
+        "--token-code",
+        GOOD_CODE,
+    ]));
     let file = f.path(".cache/mfaenv/mfa-foobar.json");
     let before = std::fs::read(&file).unwrap();
     f.sts.always(Fault::Status(500));
-    let run = f.run(&["use", "foobar", "--shell", "bash", "--token-code", GOOD_CODE, "--force"]);
+    let run = f.run(&[
+        "use",
+        "foobar",
+        "--shell",
+        "bash",
+        "--token-code",
+        GOOD_CODE,
+        "--force",
+    ]);
     run.assert_fails(1, "STS is unavailable");
     assert_eq!(std::fs::read(&file).unwrap(), before);
 }

@@ -1,0 +1,81 @@
+//! Nothing lost: killing mfaenv at any moment of a refresh never leaves a partial cache file,
+//! and the temp files of killed writes are swept by the next write.
+#![cfg(unix)]
+
+mod common;
+
+use common::fake_sts::GOOD_CODE;
+use common::*;
+use std::time::Duration;
+
+fn check_whole(file: &std::path::Path, round: u32) {
+    match std::fs::read(file) {
+        Ok(bytes) => {
+            let v: serde_json::Value = serde_json::from_slice(&bytes)
+                .unwrap_or_else(|e| panic!("round {round}: partial cache file ({e}): {bytes:?}"));
+            assert!(v.get("SessionToken").is_some(), "round {round}: {v}");
+        }
+        Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::NotFound, "round {round}"),
+    }
+}
+
+#[test]
+fn killing_use_at_any_moment_never_leaves_a_partial_cache_file() {
+    let f = Fixture::new();
+    let file = f.path(".cache/mfaenv/mfa-foobar.json");
+    // How long one refresh takes here, to spread the kills over all of it.
+    let started = std::time::Instant::now();
+    let run = f.run(&[
+        "use",
+        "foobar",
+        "--shell",
+        "bash",
+        "--token-code",
+        GOOD_CODE,
+        "--force",
+    ]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let span = started.elapsed().as_micros().max(2000) as u64;
+    const ROUNDS: u32 = 60;
+    for round in 0..ROUNDS {
+        let mut child = f
+            .cmd(&[
+                "use",
+                "foobar",
+                "--shell",
+                "bash",
+                "--token-code",
+                GOOD_CODE,
+                "--force",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Spread over 0..1.2 × the usual run time, so some kills land during the write.
+        std::thread::sleep(Duration::from_micros(
+            span * 12 / 10 * u64::from(round) / u64::from(ROUNDS),
+        ));
+        let _ = child.kill();
+        let _ = child.wait();
+        check_whole(&file, round);
+    }
+    let run = f.run(&[
+        "use",
+        "foobar",
+        "--shell",
+        "bash",
+        "--token-code",
+        GOOD_CODE,
+        "--force",
+    ]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    check_whole(&file, ROUNDS);
+    let leftovers: Vec<_> = std::fs::read_dir(f.path(".cache/mfaenv"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temp files left: {leftovers:?}");
+}

@@ -1,0 +1,205 @@
+//! Nothing leaked: every command path runs with marker secrets in the fake STS's answers and in
+//! the credentials file, and the markers appear only where they must (the script or JSON on
+//! stdout, and the private cache): never on stderr, in --verbose output, in a panic, in another
+//! file, or on a child process's command line.
+
+mod common;
+
+use common::fake_sts::{ACCESS_KEY_ID, Fault, GOOD_CODE, SERIAL};
+use common::*;
+use std::path::Path;
+
+const ROLE: &str = "arn:aws:iam::210987654321:role/admin";
+
+fn fixture() -> Fixture {
+    let f = Fixture::with_files("", "");
+    let argv = f.path("argv");
+    std::fs::write(
+        f.path(".aws/config"),
+        format!(
+            "[profile foobar]\nmfa_serial = {SERIAL}\nregion = eu-west-1\n\
+             [profile admin]\nrole_arn = {ROLE}\nsource_profile = foobar\n\
+             [profile yk]\nmfa_serial = {SERIAL}\nmfa_process = cat /proc/$$/cmdline >> '{}'; echo {GOOD_CODE}\n\
+             [profile noserial]\nregion = eu-west-1\n",
+            argv.display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        f.path(".aws/credentials"),
+        format!(
+            "[foobar]\naws_access_key_id = {ACCESS_KEY_ID}\naws_secret_access_key = {LONG_TERM_SECRET}\n\
+             [yk]\naws_access_key_id = {ACCESS_KEY_ID}\naws_secret_access_key = {LONG_TERM_SECRET}\n\
+             [noserial]\naws_access_key_id = {ACCESS_KEY_ID}\naws_secret_access_key = {LONG_TERM_SECRET}\n"
+        ),
+    )
+    .unwrap();
+    f
+}
+
+/// Every command path, with --verbose where it applies; `true` where stdout may carry the
+/// session (the script, the JSON, or the exec'd command's own output).
+fn paths() -> Vec<(Vec<&'static str>, bool)> {
+    let t = GOOD_CODE;
+    vec![
+        (
+            vec!["use", "foobar", "-v", "--shell", "bash", "--token-code", t],
+            true,
+        ),
+        (vec!["use", "foobar", "-v", "--shell", "fish"], true),
+        (vec!["use", "foobar", "-v", "--shell", "powershell"], true),
+        (vec!["use", "foobar", "-v", "--shell", "cmd"], true),
+        (vec!["use", "admin", "-v", "--shell", "zsh"], true),
+        (
+            vec!["use", "yk", "-v", "--shell", "bash", "--no-cache"],
+            true,
+        ),
+        (
+            vec![
+                "use",
+                "foobar",
+                "-v",
+                "--shell",
+                "bash",
+                "--force",
+                "--token-code",
+                "111111",
+            ],
+            false,
+        ),
+        (vec!["use", "noserial", "-v", "--shell", "bash"], false),
+        (vec!["credential-process", "foobar", "-v"], true),
+        (vec!["credential-process", "admin"], true),
+        (
+            vec![
+                "exec",
+                "foobar",
+                "-v",
+                "--",
+                "sh",
+                "-c",
+                "cat /proc/$$/cmdline >> argv; env",
+            ],
+            true,
+        ),
+        (vec!["exec", "admin", "--", "sh", "-c", "exit 3"], false),
+        (vec!["status", "-v"], false),
+        (vec!["list", "-v"], false),
+        (vec!["unset", "-v", "--shell", "bash"], false),
+        (vec!["init", "bash"], false),
+        (vec!["completions", "zsh"], false),
+        (vec!["setup", "foobar", "-v"], false),
+        (vec!["logout", "admin", "-v", "--shell", "bash"], false),
+        (vec!["logout", "--all", "-v", "--shell", "bash"], false),
+    ]
+}
+
+fn secrets() -> [&'static str; 5] {
+    [
+        LONG_TERM_SECRET,
+        common::fake_sts::SESSION_SECRET,
+        common::fake_sts::SESSION_TOKEN,
+        common::fake_sts::ROLE_SECRET,
+        common::fake_sts::ROLE_TOKEN,
+    ]
+}
+
+#[test]
+fn markers_appear_only_in_scripts_and_the_private_cache() {
+    let f = fixture();
+    for (args, stdout_may) in paths() {
+        let run = Run::from(
+            f.cmd(&args)
+                .current_dir(f.home.path())
+                .env("MFAENV_PROFILE", "admin")
+                .env("AWS_SESSION_EXPIRATION", "2999-01-01T00:00:00Z")
+                .output()
+                .unwrap(),
+        );
+        assert_no_secret(&run.stderr);
+        assert!(!run.stderr.contains("panicked"), "{args:?}: {run:#?}");
+        assert!(
+            run.code != Some(101) && run.code.is_some(),
+            "{args:?}: {run:#?}"
+        );
+        if !stdout_may {
+            assert_no_secret(&run.stdout);
+        }
+    }
+    // A failing STS, verbosely, with the secrets in play.
+    f.sts.always(Fault::Status(500));
+    let run = f.run(&[
+        "use",
+        "foobar",
+        "-v",
+        "--force",
+        "--shell",
+        "bash",
+        "--token-code",
+        GOOD_CODE,
+    ]);
+    assert_eq!(run.code, Some(1));
+    assert_no_secret(&run.stderr);
+
+    // Child processes (mfa_process, exec) never got a secret on their command line.
+    let argv = std::fs::read(f.path("argv")).unwrap();
+    assert!(!argv.is_empty(), "the children recorded their argv");
+    assert_no_secret(&String::from_utf8_lossy(&argv));
+
+    // Files: the credentials file is the user's own; session secrets live only in the 0600
+    // cache; nothing else under HOME holds a marker.
+    for file in walk(f.home.path()) {
+        let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
+        let has = secrets().iter().any(|s| text.contains(s));
+        let rel = file
+            .strip_prefix(f.home.path())
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        if rel == ".aws/credentials" {
+            continue;
+        }
+        if rel.starts_with(".cache/mfaenv/") && rel.ends_with(".json") {
+            assert!(
+                !text.contains(LONG_TERM_SECRET),
+                "{rel} holds the long-term key"
+            );
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+                assert_eq!(mode, 0o600, "{rel}");
+            }
+            continue;
+        }
+        assert!(!has, "{rel} holds a secret:\n{text}");
+    }
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[test]
+fn debug_output_of_the_session_types_is_redacted() {
+    use mfaenv::session::{Secret, Session};
+    let session = Session {
+        access_key_id: "ASIA".into(),
+        secret_access_key: Secret::new(common::fake_sts::SESSION_SECRET),
+        session_token: Secret::new(common::fake_sts::SESSION_TOKEN),
+        expiration: time::OffsetDateTime::UNIX_EPOCH,
+        region: None,
+        profile: "p".into(),
+        account: None,
+    };
+    assert_no_secret(&format!("{session:?} {session:#?}"));
+}
