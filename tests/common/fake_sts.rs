@@ -316,7 +316,10 @@ fn assume_role(r: &Request) -> (u16, String) {
         );
     }
     let arn = p("RoleArn");
-    let Some(account) = arn.strip_prefix("arn:aws:iam::").and_then(|r| r.split(':').next()) else {
+    let Some(account) = arn
+        .strip_prefix("arn:aws:iam::")
+        .and_then(|r| r.split(':').next())
+    else {
         return (400, error_xml("ValidationError", "RoleArn is not valid"));
     };
     let role = arn.rsplit('/').next().unwrap_or("role");
@@ -326,7 +329,10 @@ fn assume_role(r: &Request) -> (u16, String) {
         "\n    <AssumedRoleUser>\n      <AssumedRoleId>AROAFAKE:{session_name}</AssumedRoleId>\n      <Arn>arn:aws:sts::{account}:assumed-role/{role}/{session_name}</Arn>\n    </AssumedRoleUser>"
     );
     let handout = (key_id, ROLE_SECRET.to_owned(), ROLE_TOKEN.to_owned());
-    (200, success_xml("AssumeRole", duration, &user, Some(&handout)))
+    (
+        200,
+        success_xml("AssumeRole", duration, &user, Some(&handout)),
+    )
 }
 
 fn success_xml(
