@@ -355,11 +355,6 @@ fn exec(args: ExecArgs, session: &Session) -> Result<Output> {
         .ok_or_else(|| Error::Usage("exec needs a command after --".into()))?;
     let mut command = std::process::Command::new(program);
     command.args(rest).envs(session.variables());
-    if session.region.is_none() {
-        command
-            .env_remove("AWS_REGION")
-            .env_remove("AWS_DEFAULT_REGION");
-    }
     let failed = |e: std::io::Error| {
         Error::Runtime(format!(
             "cannot run {}: {e}",
