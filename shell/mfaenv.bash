@@ -69,7 +69,7 @@ _mfaenv_lapse_time() {
 # asking (MFAENV_PROFILE goes with it) until the next `mfaenv use`.
 _mfaenv_renew() {
   local profile=$MFAENV_PROFILE script
-  printf 'mfaenv: session for %s lapsed; asking for a new code\n' "$profile" >&2
+  printf 'mfaenv: session for %s lapsed; renewing it\n' "$profile" >&2
   if script=$(MFAENV_SHELL=bash command mfaenv use "$profile"); then
     eval "$script"
   else

@@ -11,7 +11,7 @@ set "mfaenv_verb="
 set "mfaenv_target=pass"
 :scan
 if "%~1"=="" goto :chosen
-for %%f in (-h --help -V --version) do if "%~1"=="%%f" goto :chosen
+for %%f in (-h --help -V --version) do if "%~1"=="%%f" (set "mfaenv_verb=" & goto :chosen)
 set "mfaenv_arg=%~1"
 if not defined mfaenv_verb if not "%mfaenv_arg:~0,1%"=="-" set "mfaenv_verb=%~1"
 shift

@@ -61,7 +61,7 @@ end
 function __mfaenv_renew
     set -l profile $MFAENV_PROFILE
     set -l script
-    echo "mfaenv: session for $profile lapsed; asking for a new code" >&2
+    echo "mfaenv: session for $profile lapsed; renewing it" >&2
     if set script (MFAENV_SHELL=fish command mfaenv use $profile)
         string join \n -- $script | source
     else

@@ -45,7 +45,7 @@ local function check()
         return
     end
     -- Profile names come from the AWS config files; quoted for cmd all the same.
-    io.stderr:write("mfaenv: session for " .. profile .. " lapsed; asking for a new code\n")
+    io.stderr:write("mfaenv: session for " .. profile .. " lapsed; renewing it\n")
     if not apply('use "' .. profile:gsub('"', "") .. '"') then
         -- A failure or refusal removes the lapsed session, which also stops the asking
         -- (MFAENV_PROFILE goes with it) until the next `mfaenv use`.

@@ -42,7 +42,7 @@ function global:__MfaenvCheck {
     # A failure or refusal removes the lapsed session, which also stops the asking
     # (MFAENV_PROFILE goes with it) until the next `mfaenv use`.
     $name = $Env:MFAENV_PROFILE
-    [Console]::Error.WriteLine("mfaenv: session for $name lapsed; asking for a new code")
+    [Console]::Error.WriteLine("mfaenv: session for $name lapsed; renewing it")
     mfaenv use $name
     if ($LASTEXITCODE -ne 0) {
         mfaenv unset
@@ -58,7 +58,8 @@ if ("$function:prompt" -notmatch '__MfaenvCheck') {
     function global:prompt {
         $ok = $global:?
         $code = Get-Variable -Name LASTEXITCODE -Scope Global -ValueOnly -ErrorAction Ignore
-        __MfaenvCheck
+        # Only the wrapped prompt's output is the prompt; a broken check must not break it.
+        try { $null = __MfaenvCheck } catch { [Console]::Error.WriteLine("mfaenv: $_") }
         if ($null -eq $code) {
             Remove-Variable -Name LASTEXITCODE -Scope Global -ErrorAction Ignore
         } else {

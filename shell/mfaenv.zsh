@@ -64,7 +64,7 @@ _mfaenv_lapse_time() {
 _mfaenv_renew() {
   emulate -L zsh
   local profile=$MFAENV_PROFILE script
-  print -ru2 -- "mfaenv: session for $profile lapsed; asking for a new code"
+  print -ru2 -- "mfaenv: session for $profile lapsed; renewing it"
   if script=$(MFAENV_SHELL=zsh command mfaenv use "$profile"); then
     eval "$script"
   else

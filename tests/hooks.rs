@@ -13,7 +13,7 @@ use std::process::Command;
 const TIMEOUT_MS: u64 = 10_000;
 const LAPSED: &str = "2000-01-01T00:00:00Z";
 const OLD_KEY: &str = "ASIAOLDLAPSEDSESSION";
-const NOTICE: &str = "mfaenv: session for foobar lapsed; asking for a new code";
+const NOTICE: &str = "mfaenv: session for foobar lapsed; renewing it";
 const ASK: &str = "MFA code for profile 'foobar'";
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -164,12 +164,22 @@ impl Term {
 
     /// The value of `name` in the shell ("" when unset).
     fn var(&mut self, name: &str) -> String {
-        let out = self.run(&self.sh.show(name));
+        self.vars(&[name]).pop().unwrap()
+    }
+
+    /// The values of `names`, in one round trip.
+    fn vars(&mut self, names: &[&str]) -> Vec<String> {
+        let line: Vec<String> = names.iter().map(|name| self.sh.show(name)).collect();
+        let out = self.run(&line.join("; "));
         let re = Regex::new(r"VAL<([^>]*)>").unwrap();
-        let caps = re
-            .captures(&out)
-            .unwrap_or_else(|| panic!("{}: no value of {name} in {out:?}", self.sh.name()));
-        caps[1].to_owned()
+        let values: Vec<String> = re.captures_iter(&out).map(|c| c[1].to_owned()).collect();
+        assert_eq!(
+            values.len(),
+            names.len(),
+            "{}: {names:?} in {out:?}",
+            self.sh.name()
+        );
+        values
     }
 
     /// Types an answer at mfaenv's question, with the carriage return a terminal sends.
@@ -249,12 +259,17 @@ fn lapsed_session_is_renewed(sh: Sh) {
     let out = t.prompt();
     assert!(out.contains("MFA session valid for"), "{out:?}");
     assert_no_secret(&out);
-    assert_eq!(t.var("AWS_ACCESS_KEY_ID"), SESSION_KEY_ID);
-    assert_eq!(t.var("MFAENV_PROFILE"), "foobar");
-    let expiry = t.var("AWS_SESSION_EXPIRATION");
-    assert!(expiry > rfc3339_in(3600), "{expiry}");
-    assert_eq!(t.var("AWS_CREDENTIAL_EXPIRATION"), expiry);
-    assert_eq!(t.var("AWS_REGION"), "eu-west-1");
+    let v = t.vars(&[
+        "AWS_ACCESS_KEY_ID",
+        "MFAENV_PROFILE",
+        "AWS_SESSION_EXPIRATION",
+        "AWS_CREDENTIAL_EXPIRATION",
+        "AWS_REGION",
+    ]);
+    assert_eq!((v[0].as_str(), v[1].as_str()), (SESSION_KEY_ID, "foobar"));
+    assert!(v[2] > rfc3339_in(3600), "{}", v[2]);
+    assert_eq!(v[3], v[2]);
+    assert_eq!(v[4], "eu-west-1");
     let out = t.run("true");
     assert!(!out.contains("lapsed"), "asked again: {out:?}");
     assert_eq!(f.sts.count("GetSessionToken"), 1);
@@ -288,13 +303,12 @@ fn declining_removes_the_session_and_stops_asking(sh: Sh, ctrl_c: bool) {
         out.contains("removed the lapsed credentials; run 'mfaenv use foobar' to start again"),
         "{out:?}"
     );
-    for name in [
+    let names = [
         "AWS_ACCESS_KEY_ID",
         "AWS_SESSION_EXPIRATION",
         "MFAENV_PROFILE",
-    ] {
-        assert_eq!(t.var(name), "", "{name} left behind");
-    }
+    ];
+    assert_eq!(t.vars(&names), ["", "", ""], "left behind");
     let out = t.run("true");
     assert!(
         !out.contains("lapsed") && !out.contains("MFA code"),
@@ -337,8 +351,8 @@ fn valid_session_is_left_alone(sh: Sh) {
         !out.contains("lapsed") && !out.contains("not found"),
         "{out:?}"
     );
-    assert_eq!(t.var("AWS_ACCESS_KEY_ID"), OLD_KEY);
-    assert_eq!(t.var("AWS_SESSION_EXPIRATION"), expiry);
+    let v = t.vars(&["AWS_ACCESS_KEY_ID", "AWS_SESSION_EXPIRATION"]);
+    assert_eq!(v, [OLD_KEY, expiry.as_str()]);
     assert_eq!(f.sts.count("GetSessionToken"), 0);
     t.exit();
 }
@@ -407,8 +421,8 @@ fn other_tools_sessions_are_left_alone(sh: Sh) {
     );
     let out = t.prompt() + &t.run("true");
     assert!(!out.contains("lapsed"), "{out:?}");
-    assert_eq!(t.var("AWS_ACCESS_KEY_ID"), OLD_KEY);
-    assert_eq!(t.var("AWS_SESSION_EXPIRATION"), LAPSED);
+    let v = t.vars(&["AWS_ACCESS_KEY_ID", "AWS_SESSION_EXPIRATION"]);
+    assert_eq!(v, [OLD_KEY, LAPSED]);
     assert_eq!(f.sts.count("GetSessionToken"), 0);
     t.exit();
 }
@@ -455,6 +469,41 @@ fn user_handler_runs_with_the_last_status(sh: Sh) {
     t.exit();
 }
 
+/// bash 5.1 and later run every element of an array PROMPT_COMMAND: the hook adds its own.
+#[test]
+fn bash_keeps_an_array_prompt_command() {
+    if !Sh::Bash.present() {
+        return;
+    }
+    let f = Fixture::new();
+    let expiry = rfc3339_in(3600);
+    let env = [
+        ("MFAENV_PROFILE", "foobar"),
+        ("AWS_SESSION_EXPIRATION", expiry.as_str()),
+    ];
+    let before = r#"PROMPT_COMMAND=('printf "P""C<%s>\n" "$?"' 'printf "P""D\n"')"#;
+    let mut t = Term::start(
+        &f,
+        Sh::Bash,
+        Setup {
+            env: &env,
+            before,
+            twice: true,
+            ..Setup::default()
+        },
+    );
+    t.prompt();
+    let out = t.run("false");
+    assert!(out.contains("PC<1>") && out.contains("PD"), "{out:?}");
+    let out = t.run("declare -p PROMPT_COMMAND");
+    assert!(
+        out.contains(r#"declare -a PROMPT_COMMAND=([0]="_mfaenv_hook" [1]="printf"#),
+        "{out:?}"
+    );
+    assert_eq!(out.matches("_mfaenv_hook").count(), 1, "{out:?}");
+    t.exit();
+}
+
 /// A re-sourced rc file installs the check once: one question, one request.
 fn loading_twice_installs_once(sh: Sh) {
     if !sh.present() {
@@ -481,9 +530,7 @@ fn loading_twice_installs_once(sh: Sh) {
     let installed = match sh {
         Sh::Bash => "printf 'V''AL<%s>\\n' \"${PROMPT_COMMAND[*]}\"",
         Sh::Zsh => "printf 'V''AL<%s>\\n' \"${precmd_functions[*]}\"",
-        Sh::Fish => {
-            "printf 'V''AL<%s>\\n' (functions --handlers-type generic | string join ' ')"
-        }
+        Sh::Fish => "printf 'V''AL<%s>\\n' (functions --handlers-type generic | string join ' ')",
     };
     let out = t.run(installed);
     assert_eq!(out.matches("mfaenv_hook").count(), 1, "{out:?}");
@@ -567,9 +614,19 @@ fn nounset_does_not_break_the_hook(sh: Sh) {
         Sh::Zsh => "setopt nounset",
         _ => "set -u",
     };
-    let mut t = Term::start(&f, sh, Setup { before, ..Setup::default() });
+    let mut t = Term::start(
+        &f,
+        sh,
+        Setup {
+            before,
+            ..Setup::default()
+        },
+    );
     let mut out = t.prompt();
-    out += &t.run(&format!("mfaenv use foobar --token-code {GOOD_CODE}"));
+    // Not cached, so that the renewal below asks.
+    out += &t.run(&format!(
+        "mfaenv use foobar --token-code {GOOD_CODE} --no-cache"
+    ));
     assert_eq!(t.var("AWS_ACCESS_KEY_ID"), SESSION_KEY_ID);
     out += &t.run("true");
     t.pty
@@ -631,7 +688,11 @@ fn hooks_load_silently_in_strict_shells() {
         }
         let run = run_script(&f, argv, script);
         assert_eq!(run.code, Some(0), "{sh:?}: {run:#?}");
-        assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("", ""), "{sh:?}");
+        assert_eq!(
+            (run.stdout.as_str(), run.stderr.as_str()),
+            ("", ""),
+            "{sh:?}"
+        );
     }
 }
 
@@ -650,18 +711,28 @@ fn init_prints_the_files_in_shell_dir() {
     ] {
         let run = f.run(&["init", shell]);
         assert_eq!(run.code, Some(0), "{run:#?}");
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("shell").join(file);
-        assert_eq!(run.stdout, std::fs::read_to_string(path).unwrap(), "{shell}");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("shell")
+            .join(file);
+        assert_eq!(
+            run.stdout,
+            std::fs::read_to_string(path).unwrap(),
+            "{shell}"
+        );
         assert_eq!(run.stderr, "");
     }
     let run = f.run(&["init", "tcsh"]);
     assert_eq!(run.code, Some(2), "{run:#?}");
-    assert!(run.stdout.is_empty() && run.stderr.contains("'tcsh'"), "{run:#?}");
+    assert!(
+        run.stdout.is_empty() && run.stderr.contains("'tcsh'"),
+        "{run:#?}"
+    );
 }
 
 /// The wrapper applies `use` and `unset` to the shell, tells mfaenv the shell even where it
 /// could not tell (a shell under another name), keeps MFAENV_SHELL out of the shell, returns
-/// mfaenv's exit code, and passes other commands and help through unevaluated.
+/// mfaenv's exit code, applies `logout`, and passes other commands and help through
+/// unevaluated.
 fn wrapper_applies_use_and_unset(sh: Sh) {
     if !sh.present() {
         return;
@@ -688,12 +759,16 @@ fn wrapper_applies_use_and_unset(sh: Sh) {
         format!("mfaenv -q use foobar --token-code {GOOD_CODE}"),
         show("AWS_ACCESS_KEY_ID"),
         show("MFAENV_SHELL"),
-        "mfaenv use foobar --token-code 000000".to_owned(),
+        "mfaenv use foobar --token-code 000000 --force".to_owned(),
         format!("printf 'RC=<%s>\\n' {status}"),
         show("AWS_ACCESS_KEY_ID"),
         "mfaenv unset".to_owned(),
         show("AWS_ACCESS_KEY_ID"),
         show("MFAENV_PROFILE"),
+        "mfaenv use foobar".to_owned(),
+        show("AWS_ACCESS_KEY_ID"),
+        "mfaenv logout".to_owned(),
+        show("AWS_ACCESS_KEY_ID"),
         "mfaenv --version".to_owned(),
         "mfaenv use --help".to_owned(),
     ]
@@ -703,15 +778,31 @@ fn wrapper_applies_use_and_unset(sh: Sh) {
         Sh::Bash => ["--norc", "-c"],
         Sh::Zsh => ["--no-rcs", "-c"],
     };
-    let run = run_script(&f, &[disguised.to_str().unwrap(), argv[0], argv[1]], &script);
+    let run = run_script(
+        &f,
+        &[disguised.to_str().unwrap(), argv[0], argv[1]],
+        &script,
+    );
     let out = &run.stdout;
     assert_eq!(run.code, Some(0), "{run:#?}");
     let key = format!("AWS_ACCESS_KEY_ID=<{SESSION_KEY_ID}>");
-    assert_eq!(out.matches(&key).count(), 2, "use applied, kept on failure: {run:#?}");
+    // Applied, kept when a later use fails, applied again from the cache.
+    assert_eq!(out.matches(&key).count(), 3, "{run:#?}");
+    assert_eq!(
+        out.matches("AWS_ACCESS_KEY_ID=<>").count(),
+        2,
+        "unset, logout: {run:#?}"
+    );
     assert!(out.contains("MFAENV_SHELL=<>"), "{run:#?}");
     assert!(out.contains("RC=<1>"), "{run:#?}");
-    assert!(out.contains("AWS_ACCESS_KEY_ID=<>") && out.contains("MFAENV_PROFILE=<>"), "{run:#?}");
-    assert!(out.contains("mfaenv 0.1.0") && out.contains("Usage: mfaenv use"), "{run:#?}");
+    assert!(
+        out.contains("AWS_ACCESS_KEY_ID=<>") && out.contains("MFAENV_PROFILE=<>"),
+        "{run:#?}"
+    );
+    assert!(
+        out.contains("mfaenv 0.1.0") && out.contains("Usage: mfaenv use"),
+        "{run:#?}"
+    );
     assert!(!run.stderr.contains("could not tell"), "{run:#?}");
     assert!(!run.stderr.contains("not found"), "{run:#?}");
     assert!(run.stderr.contains("AWS rejected"), "{run:#?}");
@@ -739,8 +830,14 @@ fn lint(program: &str, args: &[&str], file: &str) {
         eprintln!("note: {program} is not installed; skipping");
         return;
     }
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("shell").join(file);
-    let out = Command::new(program).args(args).arg(&path).output().unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("shell")
+        .join(file);
+    let out = Command::new(program)
+        .args(args)
+        .arg(&path)
+        .output()
+        .unwrap();
     assert!(
         out.status.success() && out.stdout.is_empty() && out.stderr.is_empty(),
         "{program} {file}:\n{}{}",
@@ -751,7 +848,11 @@ fn lint(program: &str, args: &[&str], file: &str) {
 
 #[test]
 fn shellcheck_passes_on_the_bash_hook() {
-    lint("shellcheck", &["--shell=bash", "--severity=style"], "mfaenv.bash");
+    lint(
+        "shellcheck",
+        &["--shell=bash", "--severity=style"],
+        "mfaenv.bash",
+    );
 }
 
 #[test]

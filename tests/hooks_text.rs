@@ -1,0 +1,208 @@
+//! The hooks for shells the tests cannot run here (PowerShell, cmd.exe, Clink): the pieces that
+//! matter, checked as text, and checked against what the binary really prints.
+
+mod common;
+
+use common::fake_sts::{GOOD_CODE, rfc3339};
+use common::*;
+use rexpect::reader::Regex;
+use std::path::Path;
+
+fn hook(file: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("shell")
+        .join(file);
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// The text between `start` and the next `end` after it, in `text`.
+fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let from = text.find(start).unwrap_or_else(|| panic!("no {start:?}")) + start.len();
+    let len = text[from..]
+        .find(end)
+        .unwrap_or_else(|| panic!("no {end:?} after {start:?}"));
+    &text[from..from + len]
+}
+
+/// What `mfaenv use foobar` prints for `shell`.
+fn use_script(shell: &str) -> String {
+    let f = Fixture::new();
+    let run = f.run(&["use", "foobar", "--shell", shell, "--token-code", GOOD_CODE]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    run.stdout
+}
+
+fn now_plus(seconds: u64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    rfc3339(now + seconds)
+}
+
+#[test]
+fn powershell_wrapper_evaluates_only_mfaenvs_own_script_for_use_unset_logout() {
+    let ps = hook("mfaenv.ps1");
+    assert!(ps.contains("function global:mfaenv {"));
+    assert!(ps.contains("$verb -notin 'use', 'unset', 'logout'"));
+    // Case-sensitive: -v is --verbose, only -V is --version.
+    assert!(ps.contains("-cin '-h', '--help', '-V', '--version'"));
+    // The program itself, never the function or the cmd wrapper.
+    assert!(ps.contains("-CommandType Application"));
+    assert!(ps.contains("$_.Extension -notin '.cmd', '.bat'"));
+    // MFAENV_SHELL for mfaenv alone, restored whatever happens.
+    assert!(ps.contains(
+        "$Env:MFAENV_SHELL = 'powershell'\n    try { $script = & $exe @args } finally { $Env:MFAENV_SHELL = $shell }"
+    ));
+    assert!(ps.contains("if ($LASTEXITCODE -eq 0) { $script | Out-String | Invoke-Expression }"));
+    assert_eq!(
+        ps.matches("Invoke-Expression").count(),
+        2,
+        "one use, one in the comment"
+    );
+    for stdout in ["Write-Host", "Write-Output", "echo "] {
+        assert!(!ps.contains(stdout), "{stdout}");
+    }
+}
+
+#[test]
+fn powershell_prompt_wrap_keeps_the_prompt_its_status_and_loads_once() {
+    let ps = hook("mfaenv.ps1");
+    let wrap = &ps[ps
+        .find("if (\"$function:prompt\" -notmatch '__MfaenvCheck')")
+        .unwrap()..];
+    assert!(wrap.contains("$global:__MfaenvPrompt = $function:prompt"));
+    // $? and $LASTEXITCODE first, before anything runs; Get-Variable because under
+    // Set-StrictMode a $LASTEXITCODE that was never set is an error.
+    let body = between(wrap, "function global:prompt {", "\n    }\n}");
+    let lines: Vec<&str> = body
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(lines[0], "$ok = $global:?");
+    assert_eq!(
+        lines[1],
+        "$code = Get-Variable -Name LASTEXITCODE -Scope Global -ValueOnly -ErrorAction Ignore"
+    );
+    assert!(
+        body.contains("$null = __MfaenvCheck"),
+        "the check's output is discarded"
+    );
+    assert!(body.contains("$global:LASTEXITCODE = $code"));
+    assert!(body.contains("if (-not $ok) { Write-Error '' -ErrorAction Ignore }"));
+    assert_eq!(
+        *lines.last().unwrap(),
+        "& $global:__MfaenvPrompt",
+        "its output is the prompt"
+    );
+    assert!(!body.contains("$LASTEXITCODE ") && !body.contains("Set-StrictMode"));
+}
+
+#[test]
+fn powershell_expiry_check_reads_what_use_exports() {
+    let ps = hook("mfaenv.ps1");
+    let check = between(&ps, "function global:__MfaenvCheck {", "\n}\n");
+    assert!(check.contains("if (-not $Env:MFAENV_PROFILE) { return }"));
+    assert!(check.contains("[DateTimeOffset]::UtcNow.AddSeconds($margin)"));
+    assert!(check.contains("$margin = 60"));
+    assert!(check.contains("[string]::CompareOrdinal($soon, $expiry) -lt 0) { return }"));
+    assert!(check.contains("mfaenv use $name") && check.contains("mfaenv unset"));
+    assert!(check.contains("Remove-Item Env:MFAENV_PROFILE"));
+    assert!(check.contains("to start again"));
+
+    // The .NET format makes the same fixed-width text as the expiry mfaenv exports, so that
+    // ordinal comparison is time order.
+    let format = between(check, ".ToString(\n        \"", "\"");
+    assert_eq!(format, "yyyy-MM-dd'T'HH:mm:ss'Z'");
+    let strftime = format
+        .replace("yyyy", "%Y")
+        .replace("MM", "%m")
+        .replace("dd", "%d")
+        .replace("HH", "%H")
+        .replace("mm", "%M")
+        .replace("ss", "%S")
+        .replace('\'', "");
+    assert_eq!(strftime, "%Y-%m-%dT%H:%M:%SZ");
+    let pattern = between(check, "$expiry -cmatch '", "'");
+    let valid = Regex::new(pattern).unwrap();
+    let script = use_script("powershell");
+    let expiry = between(&script, "$Env:AWS_SESSION_EXPIRATION = '", "'");
+    assert!(valid.is_match(expiry), "{pattern} vs {expiry}");
+    assert!(now_plus(60).as_str() < expiry && expiry < now_plus(13 * 3600).as_str());
+    for unreadable in [
+        "",
+        "2026-11-23 19:27:32Z",
+        "2026-11-23T19:27:32+00:00",
+        "١٢٣٤-11-23T19:27:32Z",
+    ] {
+        assert!(!valid.is_match(unreadable), "{unreadable}");
+    }
+}
+
+#[test]
+fn cmd_wrapper_applies_use_unset_logout_and_keeps_the_exit_code() {
+    let cmd = hook("mfaenv.cmd");
+    assert!(cmd.starts_with("@echo off\r\n"));
+    assert!(
+        cmd.split_inclusive('\n').all(|l| l.ends_with("\r\n")),
+        "CRLF line ends"
+    );
+    assert!(cmd.contains("for %%v in (use unset logout) do if /i \"%mfaenv_verb%\"==\"%%v\""));
+    assert!(cmd.contains("for %%f in (-h --help -V --version) do"));
+    // The verb is found in a local scope that ends before the variables are set.
+    assert!(cmd.contains("setlocal\r\n"));
+    assert!(cmd.contains("endlocal & goto :%mfaenv_target%\r\n"));
+    assert!(cmd.contains(":pass\r\nmfaenv.exe %*\r\nexit /b\r\n"));
+    let apply = between(&cmd, ":apply\r\n", "\r\nexit /b 1\r\n");
+    assert!(apply.ends_with(
+        "for /f \"delims=\" %%l in ('set \"MFAENV_SHELL=cmd\" ^& mfaenv.exe %* ^& call echo exit /b %%^^errorlevel%%') do @%%l"
+    ));
+
+    // Every line the wrapper runs is one `set`, from use and from unset alike.
+    let f = Fixture::new();
+    let unset = f.run(&["unset", "--shell", "cmd"]).stdout;
+    for line in use_script("cmd").lines().chain(unset.lines()) {
+        assert!(line.starts_with("set "), "{line}");
+    }
+}
+
+#[test]
+fn clink_script_sets_what_use_prints_and_checks_the_expiry() {
+    let lua = hook("mfaenv.lua");
+    assert!(lua.contains("clink.onbeginedit(check)"));
+    assert!(lua.contains("io.popen('mfaenv.exe ' .. arguments .. ' --shell cmd')"));
+    assert!(lua.contains("apply('use \"' .. profile:gsub('\"', \"\") .. '\"')"));
+    assert!(lua.contains("apply(\"unset\")") && lua.contains("os.setenv(\"MFAENV_PROFILE\", nil)"));
+    assert!(lua.contains("os.date(\"!%Y-%m-%dT%H:%M:%SZ\", os.time() + margin)"));
+    assert!(lua.contains("soon >= expiry"));
+    assert!(!lua.contains("print("), "nothing on stdout");
+
+    // The Lua patterns, as regexes, read everything mfaenv prints for cmd.
+    let to_regex = |p: &str| {
+        Regex::new(
+            &p.replace("%d", "[0-9]")
+                .replace("%-", "-")
+                .replace("%w", "A-Za-z0-9"),
+        )
+        .unwrap()
+    };
+    let expiry_pattern = to_regex(between(&lua, "local expiry_pattern = \"", "\""));
+    let set = to_regex(between(&lua, "line:match('", "')"));
+    let unset = to_regex(between(&lua, "name = line:match(\"", "\")"));
+    let script = use_script("cmd");
+    let mut names = Vec::new();
+    for line in script.lines() {
+        let caps = set.captures(line).unwrap_or_else(|| panic!("{line}"));
+        if &caps[1] == "AWS_SESSION_EXPIRATION" {
+            assert!(expiry_pattern.is_match(&caps[2]), "{}", &caps[2]);
+            assert!(now_plus(60).as_str() < &caps[2]);
+        }
+        names.push(caps[1].to_owned());
+    }
+    assert!(names.contains(&"MFAENV_PROFILE".to_owned()), "{names:?}");
+    let f = Fixture::new();
+    for line in f.run(&["unset", "--shell", "cmd"]).stdout.lines() {
+        assert!(unset.is_match(line), "{line}");
+    }
+}
