@@ -21,9 +21,17 @@ function global:mfaenv {
         return
     }
     # MFAENV_SHELL goes to mfaenv alone: a child shell without this hook must not inherit it.
+    # mfaenv prints UTF-8, which Windows PowerShell would read in the console's code page.
     $shell = $Env:MFAENV_SHELL
+    $encoding = [Console]::OutputEncoding
     $Env:MFAENV_SHELL = 'powershell'
-    try { $script = & $exe @args } finally { $Env:MFAENV_SHELL = $shell }
+    try {
+        try { [Console]::OutputEncoding = [Text.UTF8Encoding]::new($false) } catch { }
+        $script = & $exe @args
+    } finally {
+        $Env:MFAENV_SHELL = $shell
+        try { [Console]::OutputEncoding = $encoding } catch { }
+    }
     if ($LASTEXITCODE -eq 0) { $script | Out-String | Invoke-Expression }
 }
 

@@ -168,8 +168,10 @@ pub struct UseArgs {
     /// Profile in the AWS config files [default: AWS_PROFILE, else default]
     pub profile: Option<String>,
     #[command(flatten)]
+    /// `--shell`.
     pub shell: ShellArg,
     #[command(flatten)]
+    /// How the session is got.
     pub session: SessionArgs,
 }
 
@@ -207,6 +209,7 @@ pub struct LogoutArgs {
     #[arg(long)]
     pub all: bool,
     #[command(flatten)]
+    /// `--shell`.
     pub shell: ShellArg,
 }
 
@@ -227,6 +230,7 @@ pub struct CredentialProcessArgs {
     /// Profile to get credentials for
     pub profile: String,
     #[command(flatten)]
+    /// How the session is got.
     pub session: SessionArgs,
 }
 
@@ -236,6 +240,7 @@ pub struct ExecArgs {
     /// Profile whose session the command gets
     pub profile: String,
     #[command(flatten)]
+    /// How the session is got.
     pub session: SessionArgs,
     /// The command and its arguments, after `--`
     #[arg(last = true, required = true, value_name = "CMD")]

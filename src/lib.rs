@@ -1,4 +1,5 @@
 //! mfaenv: get an MFA-backed AWS session into a shell, and keep it there.
+#![warn(missing_docs)]
 
 pub mod atomic_file;
 pub mod cache;

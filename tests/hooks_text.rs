@@ -51,9 +51,11 @@ fn powershell_wrapper_evaluates_only_mfaenvs_own_script_for_use_unset_logout() {
     assert!(ps.contains("-CommandType Application"));
     assert!(ps.contains("$_.Extension -notin '.cmd', '.bat'"));
     // MFAENV_SHELL for mfaenv alone, restored whatever happens.
-    assert!(ps.contains(
-        "$Env:MFAENV_SHELL = 'powershell'\n    try { $script = & $exe @args } finally { $Env:MFAENV_SHELL = $shell }"
-    ));
+    assert!(ps.contains("$Env:MFAENV_SHELL = 'powershell'\n    try {"));
+    assert!(ps.contains("} finally {\n        $Env:MFAENV_SHELL = $shell\n"));
+    // mfaenv's UTF-8 is read as UTF-8, and the console's encoding put back.
+    assert!(ps.contains("[Console]::OutputEncoding = [Text.UTF8Encoding]::new($false)"));
+    assert!(ps.contains("try { [Console]::OutputEncoding = $encoding } catch { }"));
     assert!(ps.contains("if ($LASTEXITCODE -eq 0) { $script | Out-String | Invoke-Expression }"));
     assert_eq!(
         ps.matches("Invoke-Expression").count(),

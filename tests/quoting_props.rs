@@ -1,0 +1,586 @@
+//! Quoting proven on generated values: every shell's export script is evaluated in the real
+//! bash, zsh and fish (one process per batch) and every variable compared byte for byte, with a
+//! canary file that any injected `touch CANARY` would create; PowerShell and cmd, which cannot
+//! run here, by decoding the text with each shell's quoting grammar.
+//!
+//! Failures shrink to a minimal counterexample (the batch drops values, then shrinks the rest).
+
+use mfaenv::shell::Shell;
+use proptest::char::{CharStrategy, DEFAULT_PREFERRED_RANGES, DEFAULT_SPECIAL_CHARS};
+use proptest::prelude::*;
+use proptest::strategy::{NewTree, ValueTree};
+use proptest::test_runner::{Config, TestCaseResult, TestRunner};
+use std::borrow::Cow;
+use std::fmt;
+use std::ops::RangeInclusive;
+use std::path::Path;
+use std::process::Command;
+
+/// Values in one batch: one shell process evaluates them all.
+const BATCH: usize = 512;
+/// Batches per shell and run.
+const BATCHES: u32 = 20;
+/// Values each shell is proven on per run.
+const VALUES: usize = BATCH * BATCHES as usize;
+/// Values with a NUL, which every shell must refuse.
+const NUL_VALUES: u32 = 2_048;
+
+/// The locales the shells run in: a UTF-8 one, as users have, and bytes-only C.
+const LOCALES: &[&str] = &["C.UTF-8", "C"];
+
+/// Characters and fragments that mean something to some shell, and `touch CANARY` for them to run.
+#[rustfmt::skip]
+const META: &[&str] = &[
+    "'", "\"", "$", "`", "\\", "!", "%", "^", "&", "|", ";", "<", ">", "(", ")", "{", "}", "[",
+    "]", "*", "?", "~", "#", "=", " ", "\t", "\n", "\r",
+    "\u{2018}", "\u{2019}", "\u{201A}", "\u{201B}", "\u{201C}", "\u{201D}", "\u{201E}",
+    "touch CANARY", "$(touch CANARY)", "`touch CANARY`", "; touch CANARY #",
+    "' ; touch CANARY ; '", "(touch CANARY)", "{touch,CANARY}", "=(touch CANARY)",
+    "'\\''", "$'\\n'", "\\n", "\\'", "''", "' + \"`n\" + '", "$(", "${", "$((", "!!",
+    "%PATH%", "^&", "--", "-e", "\"$", "a", "x=",
+];
+
+/// Code points that look like broken UTF-8 or that shells use internally: the replacement
+/// character, lone continuation-looking and lead-looking Latin-1, noncharacters (fish marks
+/// wildcards and expansions with U+FDD0…), private use (fish encodes undecodable bytes as
+/// U+F600–U+F6FF), the edges of the surrogate gap, byte order mark, invisible and
+/// line-separating characters.
+const ODD: &[RangeInclusive<char>] = &[
+    '\u{FFFD}'..='\u{FFFD}',
+    '\u{80}'..='\u{BF}',
+    '\u{C0}'..='\u{FF}',
+    '\u{FDD0}'..='\u{FDEF}',
+    '\u{FFFE}'..='\u{FFFF}',
+    '\u{1FFFE}'..='\u{1FFFF}',
+    '\u{10FFFE}'..='\u{10FFFF}',
+    '\u{E000}'..='\u{F8FF}',
+    '\u{F600}'..='\u{F8FF}',
+    '\u{F600}'..='\u{F6FF}',
+    '\u{D7FF}'..='\u{D7FF}',
+    '\u{E000}'..='\u{E000}',
+    '\u{FEFF}'..='\u{FEFF}',
+    '\u{85}'..='\u{85}',
+    '\u{2028}'..='\u{2029}',
+    '\u{200B}'..='\u{200F}',
+    '\u{202A}'..='\u{202E}',
+    '\u{F0000}'..='\u{10FFFD}',
+];
+
+/// Every code point but NUL, which has a property of its own.
+const NOT_NUL: &[RangeInclusive<char>] = &['\u{1}'..='\u{10FFFF}'];
+
+fn ascii() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::char::range('\u{1}', '\u{7F}'), 0..64).prop_map(String::from_iter)
+}
+
+fn meta() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(META), 0..24).prop_map(|parts| parts.concat())
+}
+
+fn unicode_char() -> impl Strategy<Value = char> {
+    CharStrategy::new(
+        Cow::Borrowed(DEFAULT_SPECIAL_CHARS),
+        Cow::Borrowed(DEFAULT_PREFERRED_RANGES),
+        Cow::Borrowed(NOT_NUL),
+    )
+}
+
+fn unicode() -> impl Strategy<Value = String> {
+    prop::collection::vec(unicode_char(), 0..48).prop_map(String::from_iter)
+}
+
+/// Strings that look like bytes gone wrong: odd code points, overlong-looking Latin-1 pairs such
+/// as "À¯", and mojibake (a character's UTF-8 bytes read as Latin-1).
+fn odd() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        3 => prop::char::ranges(Cow::Borrowed(ODD)).prop_map(String::from),
+        1 => (
+            prop::char::range('\u{C0}', '\u{F7}'),
+            prop::collection::vec(prop::char::range('\u{80}', '\u{BF}'), 1..=3),
+        )
+            .prop_map(|(lead, tail)| std::iter::once(lead).chain(tail).collect()),
+        1 => unicode_char().prop_map(|c| c.to_string().bytes().map(char::from).collect()),
+        1 => prop::char::range(' ', '~').prop_map(String::from),
+    ];
+    prop::collection::vec(piece, 0..32).prop_map(|parts| parts.concat())
+}
+
+/// Up to 6,000 characters of every kind: a seed of up to 256, repeated.
+/// (Drawing each character of thousands costs more time than the shells take to run.)
+fn long() -> impl Strategy<Value = String> {
+    let c = prop_oneof![
+        prop::char::range('\u{1}', '\u{7F}'),
+        prop::sample::select(META).prop_map(|m| m.chars().next().unwrap_or('x')),
+        unicode_char(),
+        prop::char::ranges(Cow::Borrowed(ODD)),
+    ];
+    // The length first: proptest shrinks it, then the seed, to a short counterexample.
+    (0..6144usize, prop::collection::vec(c, 1..256))
+        .prop_map(|(len, seed)| seed.into_iter().cycle().take(len).collect())
+}
+
+/// One value without NUL.
+fn value() -> BoxedStrategy<String> {
+    prop_oneof![
+        4 => ascii(),
+        4 => meta(),
+        3 => odd(),
+        3 => unicode(),
+        1 => long(),
+    ]
+    .boxed()
+}
+
+/// Batches of `BATCH` values, each with the locale its shells run in.
+fn batches() -> impl Strategy<Value = (&'static str, Vec<String>)> {
+    (
+        prop::sample::select(LOCALES),
+        Batch {
+            element: value(),
+            len: BATCH,
+        },
+    )
+}
+
+fn config(cases: u32) -> Config {
+    Config {
+        cases,
+        failure_persistence: None,
+        max_shrink_iters: 20_000,
+        max_shrink_time: 60_000,
+        ..Config::default()
+    }
+}
+
+/// Exactly `len` values from `element`. It shrinks by dropping values (halves, quarters, …
+/// single values), then by shrinking each value left, so a failure ends with the few values
+/// that fail, each as simple as it can be.
+#[derive(Debug)]
+struct Batch<S> {
+    element: S,
+    len: usize,
+}
+
+impl<S: Strategy> Strategy for Batch<S> {
+    type Tree = BatchTree<S::Tree>;
+    type Value = Vec<S::Value>;
+
+    fn new_tree(&self, runner: &mut TestRunner) -> NewTree<Self> {
+        let trees = (0..self.len)
+            .map(|_| self.element.new_tree(runner))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(BatchTree {
+            live: (0..trees.len()).collect(),
+            chunk: trees.len().div_ceil(2),
+            trees,
+            pos: 0,
+            elem: 0,
+            undo: None,
+        })
+    }
+}
+
+struct BatchTree<T> {
+    trees: Vec<T>,
+    /// Indices into `trees` of the values still in the batch.
+    live: Vec<usize>,
+    /// The size of the runs of values dropped at a time, and where the next run starts.
+    chunk: usize,
+    pos: usize,
+    /// The value (index into `live`) being shrunk once no more can be dropped.
+    elem: usize,
+    undo: Option<Undo>,
+}
+
+enum Undo {
+    Dropped(usize, Vec<usize>),
+    Shrunk(usize),
+}
+
+impl<T: ValueTree> ValueTree for BatchTree<T> {
+    type Value = Vec<T::Value>;
+
+    fn current(&self) -> Self::Value {
+        self.live.iter().map(|&i| self.trees[i].current()).collect()
+    }
+
+    fn simplify(&mut self) -> bool {
+        while self.chunk > 0 {
+            if self.pos < self.live.len() && self.live.len() > 1 {
+                let end = (self.pos + self.chunk).min(self.live.len());
+                if end - self.pos < self.live.len() {
+                    let dropped = self.live.drain(self.pos..end).collect();
+                    self.undo = Some(Undo::Dropped(self.pos, dropped));
+                    return true;
+                }
+            }
+            self.chunk /= 2;
+            self.pos = 0;
+        }
+        while self.elem < self.live.len() {
+            if self.trees[self.live[self.elem]].simplify() {
+                self.undo = Some(Undo::Shrunk(self.elem));
+                return true;
+            }
+            self.elem += 1;
+        }
+        false
+    }
+
+    fn complicate(&mut self) -> bool {
+        match self.undo.take() {
+            None => false,
+            Some(Undo::Dropped(pos, dropped)) => {
+                // Those values are needed for the failure: keep them and try the next run.
+                self.pos = pos + dropped.len();
+                self.live.splice(pos..pos, dropped);
+                true
+            }
+            Some(Undo::Shrunk(elem)) if self.trees[self.live[elem]].complicate() => {
+                self.undo = Some(Undo::Shrunk(elem));
+                true
+            }
+            Some(Undo::Shrunk(_)) => false,
+        }
+    }
+}
+
+impl<T> fmt::Debug for BatchTree<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "BatchTree({} of {} values)",
+            self.live.len(),
+            self.trees.len()
+        )
+    }
+}
+
+/// Runs `property` on `VALUES` generated values, `BATCH` at a time.
+fn prove(what: &str, property: impl Fn((&'static str, Vec<String>)) -> TestCaseResult) {
+    println!("{what}: {VALUES} generated values ({BATCHES} batches of {BATCH})");
+    if let Err(e) = TestRunner::new(config(BATCHES)).run(&batches(), property) {
+        panic!("{what}: {e}");
+    }
+}
+
+fn names(count: usize) -> Vec<String> {
+    (0..count).map(|i| format!("MFAENV_P{i}")).collect()
+}
+
+fn have(program: &str) -> bool {
+    let found = Command::new(program).arg("--version").output().is_ok();
+    if !found {
+        eprintln!("SKIPPED: {program} is not installed (.ci/run installs it)");
+    }
+    found
+}
+
+/// Evaluates the export script for `values` the way mfaenv's hook does, in a fresh tempdir as
+/// the shell's cwd, and checks every variable byte for byte and that the canary never appears.
+fn evaluates_exactly(shell: Shell, locale: &str, values: &[String]) -> TestCaseResult {
+    let names = names(values.len());
+    let vars: Vec<(&str, &str)> = names
+        .iter()
+        .map(String::as_str)
+        .zip(values.iter().map(String::as_str))
+        .collect();
+    let script = shell
+        .export_script(&vars)
+        .map_err(|e| TestCaseError::fail(format!("{shell:?} refused a value: {e}")))?;
+
+    let dir = tempfile::tempdir().map_err(|e| TestCaseError::fail(e.to_string()))?;
+    std::fs::write(dir.path().join("script"), &script)
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let print: String = names
+        .iter()
+        .map(|n| format!("printf '%s\\0' \"${n}\"\n"))
+        .collect();
+    let (program, args, body): (&str, &[&str], String) = match shell {
+        Shell::Fish => (
+            "fish",
+            &["--no-config", "-c"],
+            format!("set -l script (cat script)\nstring join \\n -- $script | source\n{print}"),
+        ),
+        Shell::Zsh => (
+            "zsh",
+            &["--no-rcs", "-c"],
+            format!("script=$(cat script) && eval \"$script\"\n{print}"),
+        ),
+        _ => (
+            "bash",
+            &["--norc", "--noprofile", "-c"],
+            format!("script=$(cat script) && eval \"$script\"\n{print}"),
+        ),
+    };
+    let out = run_shell(program, args, &body, dir.path(), locale)?;
+
+    prop_assert!(
+        !dir.path().join("CANARY").exists(),
+        "{program} ({locale}) ran code from a value"
+    );
+    prop_assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "{program} ({locale}) failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut got = out.stdout.split(|b| *b == 0);
+    for (i, value) in values.iter().enumerate() {
+        let name = vars[i].0;
+        let seen = got.next().unwrap_or_default();
+        prop_assert!(
+            seen == value.as_bytes(),
+            "{program} ({locale}): {name} is {:?}, not {value:?}; its line: {:?}",
+            String::from_utf8_lossy(seen),
+            script.lines().nth(i).unwrap_or_default()
+        );
+    }
+    prop_assert_eq!(
+        got.next(),
+        Some(&b""[..]),
+        "{} printed more than asked",
+        program
+    );
+    Ok(())
+}
+
+fn run_shell(
+    program: &str,
+    args: &[&str],
+    body: &str,
+    dir: &Path,
+    locale: &str,
+) -> Result<std::process::Output, TestCaseError> {
+    Command::new(program)
+        .args(args)
+        .arg(body)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("XDG_CONFIG_HOME", dir)
+        .env("XDG_DATA_HOME", dir)
+        .env("LC_ALL", locale)
+        .output()
+        .map_err(|e| TestCaseError::fail(format!("{program}: {e}")))
+}
+
+#[test]
+fn bash_holds_every_generated_value() {
+    if have("bash") {
+        prove("bash", |(locale, values)| {
+            evaluates_exactly(Shell::Bash, locale, &values)
+        });
+    }
+}
+
+#[test]
+fn zsh_holds_every_generated_value() {
+    if have("zsh") {
+        prove("zsh", |(locale, values)| {
+            evaluates_exactly(Shell::Zsh, locale, &values)
+        });
+    }
+}
+
+#[test]
+fn fish_holds_every_generated_value() {
+    if have("fish") {
+        prove("fish", |(locale, values)| {
+            evaluates_exactly(Shell::Fish, locale, &values)
+        });
+    }
+}
+
+/// PowerShell's single-quote characters: any of them opens, closes or (doubled) escapes.
+const PS_SINGLE: &[char] = &['\'', '\u{2018}', '\u{2019}', '\u{201A}', '\u{201B}'];
+/// PowerShell's double-quote characters.
+const PS_DOUBLE: &[char] = &['"', '\u{201C}', '\u{201D}', '\u{201E}'];
+
+/// Decodes one line `$Env:NAME = EXPR` by PowerShell's grammar, EXPR being string literals
+/// joined by `+`: single-quoted (verbatim; two quote characters in a row stand for the
+/// second), or double-quoted with backtick escapes and no `$` (which would expand).
+/// Returns the name and the value, or why the line is not such an assignment.
+fn powershell_assignment(line: &str) -> Result<(&str, String), String> {
+    let line = line.strip_suffix('\n').ok_or("no final newline")?;
+    if line.contains(['\n', '\r']) {
+        return Err("a line break inside the line".into());
+    }
+    let rest = line
+        .strip_prefix("$Env:")
+        .ok_or("not an $Env: assignment")?;
+    let (name, expr) = rest.split_once(" = ").ok_or("no ` = `")?;
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!("bad name {name:?}"));
+    }
+    let mut value = String::new();
+    let mut chars = expr.chars().peekable();
+    loop {
+        while chars.next_if(|c| *c == ' ').is_some() {}
+        match chars.next() {
+            Some(q) if PS_SINGLE.contains(&q) => loop {
+                match chars.next() {
+                    None => return Err("unterminated single-quoted string".into()),
+                    Some(c) if PS_SINGLE.contains(&c) => {
+                        match chars.next_if(|n| PS_SINGLE.contains(n)) {
+                            Some(second) => value.push(second),
+                            None => break,
+                        }
+                    }
+                    Some(c) => value.push(c),
+                }
+            },
+            Some(q) if PS_DOUBLE.contains(&q) => loop {
+                match chars.next() {
+                    None => return Err("unterminated double-quoted string".into()),
+                    Some('`') => value.push(match chars.next() {
+                        Some('n') => '\n',
+                        Some('r') => '\r',
+                        Some('t') => '\t',
+                        Some('0') => '\0',
+                        Some('a') => '\u{7}',
+                        Some('b') => '\u{8}',
+                        Some('e') => '\u{1B}',
+                        Some('f') => '\u{C}',
+                        Some('v') => '\u{B}',
+                        Some('u') => return Err("`u escape".into()),
+                        Some(c) => c,
+                        None => return Err("backtick at the end".into()),
+                    }),
+                    Some('$') => return Err("`$` in a double-quoted string expands".into()),
+                    Some(c) if PS_DOUBLE.contains(&c) => {
+                        match chars.next_if(|n| PS_DOUBLE.contains(n)) {
+                            Some(second) => value.push(second),
+                            None => break,
+                        }
+                    }
+                    Some(c) => value.push(c),
+                }
+            },
+            other => return Err(format!("expected a string literal, found {other:?}")),
+        }
+        while chars.next_if(|c| *c == ' ').is_some() {}
+        match chars.next() {
+            None => return Ok((name, value)),
+            Some('+') => {}
+            Some(c) => return Err(format!("{c:?} after a string literal")),
+        }
+    }
+}
+
+#[test]
+fn powershell_text_decodes_to_every_generated_value() {
+    prove("powershell", |(_, values)| {
+        for (name, value) in names(values.len()).iter().zip(&values) {
+            let line = Shell::PowerShell
+                .export(name, value)
+                .map_err(|e| TestCaseError::fail(format!("refused: {e}")))?;
+            match powershell_assignment(&line) {
+                Ok((n, v)) => {
+                    prop_assert_eq!(n, name.as_str());
+                    prop_assert!(v == *value, "{line:?} decodes to {v:?}, not {value:?}");
+                }
+                Err(why) => prop_assert!(false, "{line:?} is not a plain assignment: {why}"),
+            }
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn the_powershell_grammar_decodes_and_rejects_as_powershell_does() {
+    let decode = |line: &str| powershell_assignment(line).map(|(_, v)| v);
+    assert_eq!(decode("$Env:X = 'a''b'\n"), Ok("a'b".to_owned()));
+    assert_eq!(
+        decode("$Env:X = 'a\u{2019}\u{2018}b\u{201B}\n"),
+        Ok("a\u{2018}b".to_owned())
+    );
+    assert_eq!(
+        decode("$Env:X = 'a' + \"`r\" + '' + \"`n\" + 'b'\n"),
+        Ok("a\r\nb".to_owned())
+    );
+    assert_eq!(decode("$Env:X = \"a\"\"`$\"\n"), Ok("a\"$".to_owned()));
+    for bad in [
+        "$Env:X = 'a'b'\n",
+        "$Env:X = 'a\u{2019}b'\n",
+        "$Env:X = 'a' ; calc\n",
+        "$Env:X = 'a' + \"$x\"\n",
+        "$Env:X = 'a\nb'\n",
+        "$Env:X = 'a'",
+        "$Env:X = 'a\n",
+        "$Env:X = 'a' +\n",
+    ] {
+        assert!(decode(bad).is_err(), "{bad:?}");
+    }
+}
+
+/// Characters cmd.exe cannot carry through `for /f … do %i` and `set "NAME=v"`.
+const CMD_FORBIDDEN: &[char] = &['"', '%', '!', '^', '&', '|', '<', '>'];
+
+#[test]
+fn cmd_sets_exactly_or_refuses_without_the_value() {
+    prove("cmd", |(_, values)| {
+        for (name, value) in names(values.len()).iter().zip(&values) {
+            let plain = value
+                .chars()
+                .all(|c| (' '..='~').contains(&c) && !CMD_FORBIDDEN.contains(&c));
+            match Shell::Cmd.export(name, value) {
+                Ok(line) => {
+                    prop_assert!(plain, "cmd took {value:?}");
+                    prop_assert_eq!(line, format!("set \"{name}={value}\"\n"));
+                }
+                Err(e) => {
+                    let e = e.to_string();
+                    prop_assert!(!plain, "cmd refused the plain {value:?}: {e}");
+                    prop_assert!(e.contains(name.as_str()), "{e} does not name the variable");
+                    // Short values may occur in the message's own words.
+                    prop_assert!(
+                        value.len() < 12 || !e.contains(value.as_str()),
+                        "{e} leaks the value"
+                    );
+                }
+            }
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn every_shell_refuses_nul_without_the_value() {
+    println!("nul: {NUL_VALUES} generated values");
+    let values = (value(), value(), 1..4usize).prop_map(|(a, b, n)| {
+        let nul = "\0".repeat(n);
+        (format!("{a}{nul}{b}"), a, b)
+    });
+    let result = TestRunner::new(config(NUL_VALUES)).run(&values, |(value, a, b)| {
+        for shell in [
+            Shell::Bash,
+            Shell::Zsh,
+            Shell::Fish,
+            Shell::PowerShell,
+            Shell::Cmd,
+        ] {
+            let e = match shell.export("MFAENV_NUL", &value) {
+                Ok(line) => {
+                    return Err(TestCaseError::fail(format!("{shell:?} took it: {line:?}")));
+                }
+                Err(e) => e.to_string(),
+            };
+            prop_assert!(e.contains("MFAENV_NUL"), "{shell:?}: {e}");
+            prop_assert!(!e.contains('\0'), "{shell:?}: {e:?}");
+            for part in [&a, &b] {
+                prop_assert!(
+                    part.len() < 12 || !e.contains(part.as_str()),
+                    "{shell:?} leaks: {e}"
+                );
+            }
+            let script =
+                shell.export_script(&[("MFAENV_OK", "ok"), ("MFAENV_NUL", value.as_str())]);
+            prop_assert!(script.is_err(), "{shell:?} printed a script with a NUL");
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("nul: {e}");
+    }
+}
