@@ -117,24 +117,11 @@ impl Sts {
                 }
                 other => other,
             })?;
-        let creds = answer.credentials.ok_or_else(|| {
-            Failure::Other(self.unreadable("an AssumeRole answer without credentials"))
-        })?;
         let account = answer
             .assumed_role_user
             .and_then(|u| u.arn.split(':').nth(4).map(str::to_owned))
             .filter(|a| !a.is_empty());
-        let expiration = OffsetDateTime::from_unix_timestamp(creds.expiration.secs())
-            .map_err(|_| Failure::Other(self.unreadable("an impossible expiry")))?;
-        Ok(Session {
-            access_key_id: creds.access_key_id,
-            secret_access_key: Secret::new(creds.secret_access_key),
-            session_token: Secret::new(creds.session_token),
-            expiration,
-            region: None,
-            profile: role.profile.to_string(),
-            account,
-        })
+        self.session(answer.credentials, &role.profile, account)
     }
 
     /// GetSessionToken with the device and code: an MFA session of `duration`.
@@ -153,12 +140,19 @@ impl Sts {
             .send()
             .await
             .map_err(|e| self.failure(e, "GetSessionToken"))?;
-        let creds = answer.credentials.ok_or_else(|| {
-            Failure::Other(Error::Runtime(format!(
-                "STS answered GetSessionToken for profile '{}' without credentials; try again",
-                self.profile
-            )))
-        })?;
+        let account = serial.account().map(str::to_owned);
+        self.session(answer.credentials, &self.profile, account)
+    }
+
+    /// The session in an STS answer, for `profile`.
+    fn session(
+        &self,
+        creds: Option<aws_sdk_sts::types::Credentials>,
+        profile: &ProfileName,
+        account: Option<String>,
+    ) -> Result<Session, Failure> {
+        let creds = creds
+            .ok_or_else(|| Failure::Other(self.unreadable("an answer without credentials")))?;
         let expiration = OffsetDateTime::from_unix_timestamp(creds.expiration.secs())
             .map_err(|_| Failure::Other(self.unreadable("an impossible expiry")))?;
         Ok(Session {
@@ -167,8 +161,8 @@ impl Sts {
             session_token: Secret::new(creds.session_token),
             expiration,
             region: None,
-            profile: self.profile.to_string(),
-            account: serial.account().map(str::to_owned),
+            profile: profile.to_string(),
+            account,
         })
     }
 
