@@ -164,15 +164,7 @@ fn every_fault_is_one_clear_line_with_nothing_changed_or_leaked() {
 fn check(row: Row) {
     let f = Fixture::new();
     // A good session in the cache first: a failure must leave it as it was.
-    let primed = f.run(&[
-        "use",
-        "foobar",
-        "--shell",
-        "bash",
-        "--token-code",
-        GOOD_CODE,
-    ]);
-    assert_eq!(primed.code, Some(0), "{primed:#?}");
+    f.login("foobar");
     let cache = f.path(".cache/mfaenv/mfa-foobar.json");
     let before = std::fs::read(&cache).unwrap();
     let primed_requests = f.sts.requests().len();

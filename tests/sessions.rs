@@ -39,14 +39,7 @@ fn mode(path: &std::path::Path) -> u32 {
 #[test]
 fn a_cached_session_is_printed_without_prompt_or_request() {
     let f = Fixture::new();
-    let first = ok(f.run(&[
-        "use",
-        "foobar",
-        "--shell",
-        "bash",
-        "--token-code",
-        GOOD_CODE,
-    ]));
+    let first = f.login("foobar");
     // No code and no terminal this time: only the cache can answer.
     let second = ok(f.run(&["use", "foobar", "--shell", "bash"]));
     assert_eq!(first.stdout, second.stdout);
@@ -58,14 +51,7 @@ fn a_cached_session_is_printed_without_prompt_or_request() {
 #[test]
 fn the_cache_is_private() {
     let f = Fixture::new();
-    ok(f.run(&[
-        "use",
-        "foobar",
-        "--shell",
-        "bash",
-        "--token-code",
-        GOOD_CODE,
-    ]));
+    f.login("foobar");
     let dir = f.path(".cache/mfaenv");
     assert_eq!(mode(&dir), 0o700);
     let file = dir.join("mfa-foobar.json");
@@ -100,14 +86,7 @@ fn no_cache_and_force_skip_the_cache() {
         "--no-cache",
     ]));
     assert!(!f.path(".cache/mfaenv/mfa-foobar.json").exists());
-    ok(f.run(&[
-        "use",
-        "foobar",
-        "--shell",
-        "bash",
-        "--token-code",
-        GOOD_CODE,
-    ]));
+    f.login("foobar");
     ok(f.run(&[
         "use",
         "foobar",
@@ -125,14 +104,7 @@ fn no_cache_and_force_skip_the_cache() {
 fn corrupt_or_world_readable_cache_files_are_ignored_and_replaced() {
     use std::os::unix::fs::PermissionsExt;
     let f = Fixture::new();
-    ok(f.run(&[
-        "use",
-        "foobar",
-        "--shell",
-        "bash",
-        "--token-code",
-        GOOD_CODE,
-    ]));
+    f.login("foobar");
     let file = f.path(".cache/mfaenv/mfa-foobar.json");
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
     let run = f.run(&["use", "foobar", "--shell", "bash"]);
@@ -142,27 +114,13 @@ fn corrupt_or_world_readable_cache_files_are_ignored_and_replaced() {
         "a world-readable session must not be used: {run:#?}"
     );
     assert!(run.stderr.contains("readable by others"), "{run:#?}");
-    let run = ok(f.run(&[
-        "use",
-        "foobar",
-        "--shell",
-        "bash",
-        "--token-code",
-        GOOD_CODE,
-    ]));
+    let run = f.login("foobar");
     assert!(run.stderr.contains("ignoring cached session"), "{run:#?}");
     assert_eq!(mode(&file), 0o600, "replaced by a private file");
 
     std::fs::write(&file, "{\"mfaenv\": 1, \"Secret").unwrap();
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let run = ok(f.run(&[
-        "use",
-        "foobar",
-        "--shell",
-        "bash",
-        "--token-code",
-        GOOD_CODE,
-    ]));
+    let run = f.login("foobar");
     assert!(run.stderr.contains("not a session file"), "{run:#?}");
     assert!(
         std::fs::read_to_string(&file)
@@ -175,14 +133,7 @@ fn corrupt_or_world_readable_cache_files_are_ignored_and_replaced() {
 #[test]
 fn changed_keys_or_device_do_not_get_the_old_session() {
     let f = Fixture::new();
-    ok(f.run(&[
-        "use",
-        "foobar",
-        "--shell",
-        "bash",
-        "--token-code",
-        GOOD_CODE,
-    ]));
+    f.login("foobar");
     let run = f.run(&[
         "use",
         "foobar",
@@ -201,7 +152,7 @@ fn changed_keys_or_device_do_not_get_the_old_session() {
 #[test]
 fn roles_of_one_identity_share_one_mfa_session() {
     let f = roles_fixture("");
-    let admin = ok(f.run(&["use", "admin", "--shell", "bash", "--token-code", GOOD_CODE]));
+    let admin = f.login("admin");
     assert!(
         admin
             .stdout
@@ -243,7 +194,7 @@ fn roles_of_one_identity_share_one_mfa_session() {
 #[test]
 fn a_lapsed_role_session_is_renewed_without_a_prompt() {
     let f = roles_fixture("");
-    ok(f.run(&["use", "admin", "--shell", "bash", "--token-code", GOOD_CODE]));
+    f.login("admin");
     // A margin longer than the role's hour makes the cached role session count as lapsed, while
     // the 12-hour MFA session is still good.
     let run = ok(Run::from(
@@ -267,7 +218,7 @@ fn mfa_serial_on_the_role_profile_serves_the_source() {
             "[k]\naws_access_key_id = {ACCESS_KEY_ID}\naws_secret_access_key = {LONG_TERM_SECRET}\n"
         ),
     );
-    ok(f.run(&["use", "r", "--shell", "bash", "--token-code", GOOD_CODE]));
+    f.login("r");
     let reqs = f.sts.requests();
     assert_eq!(reqs[0].params["SerialNumber"], SERIAL);
     assert_eq!(reqs[1].params["ExternalId"], "xyz");
@@ -288,7 +239,7 @@ fn role_chaining_beyond_an_hour_is_explained() {
             .replace("duration_seconds = 7200", "duration_seconds = 3600"),
     )
     .unwrap();
-    let run = ok(f.run(&["use", "deep", "--shell", "bash", "--token-code", GOOD_CODE]));
+    let run = f.login("deep");
     assert!(run.stderr.contains("account 333333333333"), "{run:#?}");
     assert_eq!(f.sts.count("AssumeRole"), 2);
 }
@@ -378,7 +329,7 @@ fn status_tells_by_exit_code() {
 #[test]
 fn list_shows_usable_profiles_and_cached_sessions_offline() {
     let f = roles_fixture("[profile sso]\nsso_session = corp\n");
-    ok(f.run(&["use", "admin", "--shell", "bash", "--token-code", GOOD_CODE]));
+    f.login("admin");
     let before = f.sts.requests().len();
     let run = ok(f.run(&["list"]));
     assert_eq!(f.sts.requests().len(), before, "list makes no request");
@@ -413,7 +364,7 @@ fn list_shows_usable_profiles_and_cached_sessions_offline() {
 #[test]
 fn logout_drops_cached_sessions_and_unsets_this_shell() {
     let f = roles_fixture("");
-    ok(f.run(&["use", "admin", "--shell", "bash", "--token-code", GOOD_CODE]));
+    f.login("admin");
     let run = ok(Run::from(
         f.cmd(&["logout", "admin", "--shell", "bash"])
             .env("MFAENV_PROFILE", "admin")
@@ -428,10 +379,10 @@ fn logout_drops_cached_sessions_and_unsets_this_shell() {
     assert!(!f.path(".cache/mfaenv/role-admin.json").exists());
     assert!(!f.path(".cache/mfaenv/mfa-base.json").exists());
     // Another shell's profile: files go, this shell is left alone.
-    ok(f.run(&["use", "dev", "--shell", "bash", "--token-code", GOOD_CODE]));
+    f.login("dev");
     let run = ok(f.run(&["logout", "dev", "--shell", "bash"]));
     assert_eq!(run.stdout, "");
-    ok(f.run(&["use", "base", "--shell", "bash", "--token-code", GOOD_CODE]));
+    f.login("base");
     ok(f.run(&["use", "admin", "--shell", "bash"]));
     let run = ok(Run::from(
         f.cmd(&["logout", "--all", "--shell", "fish"])
@@ -510,14 +461,7 @@ fn credential_process_json_is_accepted_by_the_aws_sdk() {
 #[test]
 fn sts_faults_leave_the_cache_unchanged() {
     let f = Fixture::new();
-    ok(f.run(&[
-        "use",
-        "foobar",
-        "--shell",
-        "bash",
-        "--token-code",
-        GOOD_CODE,
-    ]));
+    f.login("foobar");
     let file = f.path(".cache/mfaenv/mfa-foobar.json");
     let before = std::fs::read(&file).unwrap();
     f.sts.always(Fault::Status(500));

@@ -95,6 +95,21 @@ impl Fixture {
         }
     }
 
+    /// `mfaenv use PROFILE --shell bash --token-code GOOD_CODE`, which must succeed.
+    pub fn login(&self, profile: &str) -> Run {
+        let run = self.run(&[
+            "use",
+            profile,
+            "--shell",
+            "bash",
+            "--token-code",
+            fake_sts::GOOD_CODE,
+        ]);
+        assert_eq!(run.code, Some(0), "{run:#?}");
+        assert_no_secret(&run.stderr);
+        run
+    }
+
     /// Runs `mfaenv ARGS` to completion.
     pub fn run(&self, args: &[&str]) -> Run {
         Run::from(self.cmd(args).output().unwrap())
