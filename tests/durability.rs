@@ -63,3 +63,59 @@ fn killing_use_at_any_moment_never_leaves_a_partial_cache_file() {
         .collect();
     assert!(leftovers.is_empty(), "temp files left: {leftovers:?}");
 }
+
+/// Run by the test below in a child process, which it kills: saves `mfa_serial` over and over.
+#[test]
+#[ignore = "a child of killing_a_config_save_never_leaves_a_partial_file"]
+fn config_writer_child() {
+    let Ok(path) = std::env::var("MFAENV_TEST_CONFIG") else {
+        return;
+    };
+    for i in 0u64.. {
+        let serial = format!("arn:aws:iam::123456789012:mfa/user{}", i % 2);
+        mfaenv::config_edit::save_property(path.as_ref(), "p", "mfa_serial", &serial).unwrap();
+    }
+}
+
+#[test]
+fn killing_a_config_save_never_leaves_a_partial_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config");
+    // Large enough that a write takes a while: comments and many sections.
+    let filler: String = (0..400)
+        .map(|i| format!("# comment {i}\n[profile other{i}]\nregion = eu-west-1\n\n"))
+        .collect();
+    let original = format!("[profile p]\nregion = eu-west-1\n\n{filler}");
+    std::fs::write(&path, &original).unwrap();
+    let with = |user: u8| {
+        original.replacen(
+            "region = eu-west-1\n",
+            &format!("region = eu-west-1\nmfa_serial = arn:aws:iam::123456789012:mfa/user{user}\n"),
+            1,
+        )
+    };
+    let allowed = [original.clone(), with(0), with(1)];
+    let me = std::env::current_exe().unwrap();
+    let mut saved = 0;
+    for round in 0..30u64 {
+        let mut child = std::process::Command::new(&me)
+            .args(["--exact", "config_writer_child", "--ignored", "--quiet"])
+            .env("MFAENV_TEST_CONFIG", &path)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(5 + round * 3));
+        let _ = child.kill();
+        let _ = child.wait();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            allowed.contains(&text),
+            "round {round}: partial config file:\n{text}"
+        );
+        saved += usize::from(text != original);
+    }
+    assert!(saved > 0, "the child never saved: the test proved nothing");
+    let backup = std::fs::read_to_string(dir.path().join("config.mfaenv.bak")).unwrap();
+    assert!(allowed.contains(&backup), "partial backup");
+}
