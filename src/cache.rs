@@ -71,6 +71,8 @@ pub struct Cache {
 #[derive(Debug)]
 pub struct Lock {
     _file: File,
+    /// Whether another process held it first (and so may have stored a fresh session).
+    pub waited: bool,
 }
 
 /// The cache directory: `$XDG_CACHE_HOME/mfaenv` or `~/.cache/mfaenv`; `%LOCALAPPDATA%\mfaenv`.
@@ -226,15 +228,19 @@ impl Cache {
             .truncate(false)
             .open(&path)
             .map_err(fail)?;
-        match file.try_lock() {
-            Ok(()) => {}
+        let waited = match file.try_lock() {
+            Ok(()) => false,
             Err(fs::TryLockError::WouldBlock) => {
                 on_wait();
                 file.lock().map_err(fail)?;
+                true
             }
             Err(fs::TryLockError::Error(e)) => return Err(fail(e)),
-        }
-        Ok(Lock { _file: file })
+        };
+        Ok(Lock {
+            _file: file,
+            waited,
+        })
     }
 }
 

@@ -66,16 +66,20 @@ pub async fn session(named: Option<&str>, args: &SessionArgs, log: Log) -> Resul
     let (profile, files) = resolve_profile(named, args.serial_number.as_deref(), log).await?;
     let margin = refresh_margin(log);
     let cache = if args.no_cache { None } else { open_cache(log) };
-    let target = Target::of(&profile);
+    // What answers for the profile: a role's own session, or the identity's MFA session.
+    let kind = if profile.roles.is_empty() {
+        Kind::Mfa
+    } else {
+        Kind::Role
+    };
+    let cached = |c: &Cache| cached(c, &profile, kind, margin, log);
     if !args.force
-        && let Some(entry) = cache
-            .as_ref()
-            .and_then(|c| target.cached(c, &profile, margin, log))
+        && let Some(entry) = cache.as_ref().and_then(cached)
     {
         log.info("session from the cache");
         return Ok(finish(entry.session, &profile));
     }
-    let _lock = match &cache {
+    let lock = match &cache {
         Some(c) => Some(c.lock(&profile.identity, || {
             log.notice(format_args!(
                 "mfaenv: another mfaenv is getting a session for '{}'; waiting for it",
@@ -86,9 +90,8 @@ pub async fn session(named: Option<&str>, args: &SessionArgs, log: Log) -> Resul
     };
     // Whoever held the lock may have just stored what we need.
     if !args.force
-        && let Some(entry) = cache
-            .as_ref()
-            .and_then(|c| target.cached(c, &profile, margin, log))
+        && lock.as_ref().is_some_and(|l| l.waited)
+        && let Some(entry) = cache.as_ref().and_then(cached)
     {
         log.info("session from the cache, stored while waiting");
         return Ok(finish(entry.session, &profile));
@@ -97,70 +100,39 @@ pub async fn session(named: Option<&str>, args: &SessionArgs, log: Log) -> Resul
     Ok(finish(fresh, &profile))
 }
 
-/// Which cache entry answers for a profile: the identity's MFA session, or the role's.
-struct Target {
-    kind: Kind,
-}
-
-impl Target {
-    fn of(profile: &Profile) -> Target {
-        Target {
-            kind: if profile.roles.is_empty() {
-                Kind::Mfa
-            } else {
-                Kind::Role
-            },
-        }
-    }
-
-    /// The cached session, if it is good and was made from the profile as it is now.
-    fn cached(
-        &self,
-        cache: &Cache,
-        profile: &Profile,
-        margin: time::Duration,
-        log: Log,
-    ) -> Option<Entry> {
-        let key = match self.kind {
-            Kind::Mfa => &profile.identity,
-            Kind::Role => &profile.name,
-        };
-        let entry = lookup(cache, self.kind, key, margin, log)?;
-        let matches = entry.source_key_id == profile.access_key_id
-            && match self.kind {
-                Kind::Mfa => serial_matches(&entry, profile),
-                Kind::Role => {
-                    entry.role_arn.as_deref() == profile.roles.last().map(|r| r.arn.as_str())
-                }
-            };
-        matches.then_some(entry)
-    }
-}
-
-fn serial_matches(entry: &Entry, profile: &Profile) -> bool {
-    match &profile.mfa_serial {
-        Some(serial) => entry.mfa_serial.as_deref() == Some(serial.as_str()),
-        None => true,
-    }
-}
-
-fn lookup(
+/// The cached session of `kind` for the profile (a role's own, or its identity's MFA
+/// session), if it is good and was made from the profile as it is now: the same long-term key,
+/// the same device, the same role.
+fn cached(
     cache: &Cache,
+    profile: &Profile,
     kind: Kind,
-    key: &ProfileName,
     margin: time::Duration,
     log: Log,
 ) -> Option<Entry> {
-    match cache.load(kind, key, OffsetDateTime::now_utc(), margin) {
-        Lookup::Hit(entry) => Some(*entry),
-        Lookup::Miss => None,
+    let key = match kind {
+        Kind::Mfa => &profile.identity,
+        Kind::Role => &profile.name,
+    };
+    let entry = match cache.load(kind, key, OffsetDateTime::now_utc(), margin) {
+        Lookup::Hit(entry) => *entry,
+        Lookup::Miss => return None,
         Lookup::Ignored(why) => {
             log.notice(format_args!(
                 "mfaenv: ignoring cached session {why}; it will be replaced"
             ));
-            None
+            return None;
         }
-    }
+    };
+    let made_here = entry.source_key_id == profile.access_key_id
+        && match kind {
+            Kind::Mfa => profile
+                .mfa_serial
+                .as_ref()
+                .is_none_or(|s| entry.mfa_serial.as_deref() == Some(s.as_str())),
+            Kind::Role => entry.role_arn.as_deref() == profile.roles.last().map(|r| r.arn.as_str()),
+        };
+    made_here.then_some(entry)
 }
 
 fn open_cache(log: Log) -> Option<Cache> {
@@ -203,9 +175,10 @@ async fn fetch(
     log.info(format_args!("STS region {region}"));
     let client = Sts::new(profile, region, Duration::from_secs(args.timeout)).await;
 
-    let cached_mfa = match (args.force, cache) {
-        (false, Some(c)) => lookup(c, Kind::Mfa, &profile.identity, margin, log)
-            .filter(|e| e.source_key_id == profile.access_key_id && serial_matches(e, profile)),
+    // A role renews from its identity's MFA session when that is still good. (For a plain
+    // profile that session was the one looked up already.)
+    let cached_mfa = match (args.force || profile.roles.is_empty(), cache) {
+        (false, Some(c)) => cached(c, profile, Kind::Mfa, margin, log),
         _ => None,
     };
     let mut session = match cached_mfa {

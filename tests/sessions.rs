@@ -115,7 +115,11 @@ fn corrupt_or_world_readable_cache_files_are_ignored_and_replaced() {
     );
     assert!(run.stderr.contains("readable by others"), "{run:#?}");
     let run = f.login("foobar");
-    assert!(run.stderr.contains("ignoring cached session"), "{run:#?}");
+    assert_eq!(
+        run.stderr.matches("ignoring cached session").count(),
+        1,
+        "one warning: {run:#?}"
+    );
     assert_eq!(mode(&file), 0o600, "replaced by a private file");
 
     std::fs::write(&file, "{\"mfaenv\": 1, \"Secret").unwrap();
