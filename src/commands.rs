@@ -29,10 +29,12 @@ pub struct Output {
 }
 
 impl Output {
-    fn stdout(stdout: String) -> Output {
+    /// A script (or JSON, or table) and the notices gathered on the way to it.
+    fn script(stdout: String, notices: Vec<String>) -> Output {
         Output {
             stdout,
-            ..Output::default()
+            notices,
+            code: 0,
         }
     }
 }
@@ -54,7 +56,7 @@ pub fn run(cli: Cli) -> Result<Output> {
         Command::Use(args) => runtime()?.block_on(use_profile(args, log)),
         Command::Unset(args) => {
             let (shell, notices) = choose_shell(&args, log);
-            Ok(script(shell.unset_script(&VARIABLES), notices))
+            Ok(Output::script(shell.unset_script(&VARIABLES), notices))
         }
         Command::Status => Ok(status(log)),
         Command::List => runtime()?.block_on(list()),
@@ -109,15 +111,6 @@ fn choose_shell(arg: &ShellArg, log: Log) -> (Shell, Vec<String>) {
     (shell, notice.filter(|_| !log.quiet).into_iter().collect())
 }
 
-/// A script for `shell`, with the notices gathered on the way.
-fn script(stdout: String, notices: Vec<String>) -> Output {
-    Output {
-        stdout,
-        notices,
-        code: 0,
-    }
-}
-
 async fn use_profile(args: UseArgs, log: Log) -> Result<Output> {
     let (shell, mut notices) = choose_shell(&args.shell, log);
     let session = obtain::session(args.profile.as_deref(), &args.session, log).await?;
@@ -125,7 +118,7 @@ async fn use_profile(args: UseArgs, log: Log) -> Result<Output> {
     if !log.quiet {
         notices.push(session.notice(OffsetDateTime::now_utc()));
     }
-    Ok(script(stdout, notices))
+    Ok(Output::script(stdout, notices))
 }
 
 /// The shell's own session, from its environment alone: no files, no network.
@@ -168,8 +161,9 @@ fn status(log: Log) -> Output {
 async fn list() -> Result<Output> {
     let files = crate::profile::Files::locate();
     let set = crate::profile::load(&files).await?;
-    let cache =
-        cache::default_dir().and_then(|d| d.is_dir().then(|| Cache::open(d).ok()).flatten());
+    let cache = cache::default_dir()
+        .filter(|d| d.is_dir())
+        .and_then(|d| Cache::open(d).ok());
     let now = OffsetDateTime::now_utc();
     let mut names: Vec<&str> = set.profiles().collect();
     names.sort_unstable();
@@ -309,7 +303,7 @@ async fn logout(args: LogoutArgs, log: Log) -> Result<Output> {
     if !log.quiet {
         notices.push(notice);
     }
-    Ok(script(stdout, notices))
+    Ok(Output::script(stdout, notices))
 }
 
 /// `mfaenv setup PROFILE`: register the MFA device on demand.
@@ -343,7 +337,7 @@ async fn credential_process(args: CredentialProcessArgs, log: Log) -> Result<Out
         "SessionToken": session.session_token.expose(),
         "Expiration": session.expiration_rfc3339(),
     });
-    Ok(Output::stdout(format!("{json}\n")))
+    Ok(Output::script(format!("{json}\n"), Vec::new()))
 }
 
 /// Runs the command with the session's variables in its environment (never its arguments);
