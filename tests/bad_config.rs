@@ -144,18 +144,16 @@ fn an_unreadable_file_is_named() {
 #[test]
 fn a_bad_refresh_margin_is_a_warning_not_a_failure() {
     let f = Fixture::new();
-    let run = Run::from(
-        f.cmd(&[
+    let run = f.run_env(
+        &[
             "use",
             "foobar",
             "--shell",
             "bash",
             "--token-code",
             common::fake_sts::GOOD_CODE,
-        ])
-        .env("MFAENV_REFRESH_MARGIN", "lots")
-        .output()
-        .unwrap(),
+        ],
+        &[("MFAENV_REFRESH_MARGIN", "lots")],
     );
     assert_eq!(run.code, Some(0), "{run:#?}");
     assert!(

@@ -201,11 +201,9 @@ fn a_lapsed_role_session_is_renewed_without_a_prompt() {
     f.login("admin");
     // A margin longer than the role's hour makes the cached role session count as lapsed, while
     // the 12-hour MFA session is still good.
-    let run = ok(Run::from(
-        f.cmd(&["use", "admin", "--shell", "bash"])
-            .env("MFAENV_REFRESH_MARGIN", "7200")
-            .output()
-            .unwrap(),
+    let run = ok(f.run_env(
+        &["use", "admin", "--shell", "bash"],
+        &[("MFAENV_REFRESH_MARGIN", "7200")],
     ));
     assert!(run.stdout.contains("ASIAFAKEROLE"));
     assert_eq!(f.sts.count("GetSessionToken"), 1);
@@ -369,11 +367,9 @@ fn list_shows_usable_profiles_and_cached_sessions_offline() {
 fn logout_drops_cached_sessions_and_unsets_this_shell() {
     let f = roles_fixture("");
     f.login("admin");
-    let run = ok(Run::from(
-        f.cmd(&["logout", "admin", "--shell", "bash"])
-            .env("MFAENV_PROFILE", "admin")
-            .output()
-            .unwrap(),
+    let run = ok(f.run_env(
+        &["logout", "admin", "--shell", "bash"],
+        &[("MFAENV_PROFILE", "admin")],
     ));
     assert!(run.stdout.contains("unset AWS_SESSION_TOKEN"), "{run:#?}");
     assert!(
@@ -388,11 +384,9 @@ fn logout_drops_cached_sessions_and_unsets_this_shell() {
     assert_eq!(run.stdout, "");
     f.login("base");
     ok(f.run(&["use", "admin", "--shell", "bash"]));
-    let run = ok(Run::from(
-        f.cmd(&["logout", "--all", "--shell", "fish"])
-            .env("MFAENV_PROFILE", "x")
-            .output()
-            .unwrap(),
+    let run = ok(f.run_env(
+        &["logout", "--all", "--shell", "fish"],
+        &[("MFAENV_PROFILE", "x")],
     ));
     assert!(run.stdout.contains("set -e AWS_ACCESS_KEY_ID"), "{run:#?}");
     assert!(

@@ -145,11 +145,9 @@ fn notice_follows_on_stderr_with_profile_account_and_time_left() {
 #[test]
 fn profile_defaults_to_aws_profile_then_default() {
     let f = Fixture::new();
-    let run = Run::from(
-        f.cmd(&["use", "--shell", "bash", "--token-code", GOOD_CODE])
-            .env("AWS_PROFILE", "noregion")
-            .output()
-            .unwrap(),
+    let run = f.run_env(
+        &["use", "--shell", "bash", "--token-code", GOOD_CODE],
+        &[("AWS_PROFILE", "noregion")],
     );
     assert_eq!(run.code, Some(0), "{run:#?}");
     assert!(run.stdout.contains("MFAENV_PROFILE='noregion'"));
@@ -164,11 +162,9 @@ fn profile_defaults_to_aws_profile_then_default() {
 #[test]
 fn shell_comes_from_mfaenv_shell_else_bash_with_a_notice() {
     let f = Fixture::new();
-    let run = Run::from(
-        f.cmd(&["use", "foobar", "--token-code", GOOD_CODE])
-            .env("MFAENV_SHELL", "fish")
-            .output()
-            .unwrap(),
+    let run = f.run_env(
+        &["use", "foobar", "--token-code", GOOD_CODE],
+        &[("MFAENV_SHELL", "fish")],
     );
     assert!(
         run.stdout.starts_with("set -gx AWS_ACCESS_KEY_ID "),
@@ -210,21 +206,21 @@ fn keys_come_from_the_files_not_the_environment() {
     // Inside an mfaenv session the environment holds session keys; STS refuses GetSessionToken
     // signed with those, so `use` must sign with the profile's long-term keys.
     let f = Fixture::new();
-    let run = Run::from(
-        f.cmd(&[
+    let run = f.run_env(
+        &[
             "use",
             "foobar",
             "--shell",
             "bash",
             "--token-code",
             GOOD_CODE,
-        ])
-        .env("AWS_ACCESS_KEY_ID", "ASIAOLDSESSION000001")
-        .env("AWS_SECRET_ACCESS_KEY", "oldsecret")
-        .env("AWS_SESSION_TOKEN", "oldtoken")
-        .env("AWS_PROFILE", "nokeys")
-        .output()
-        .unwrap(),
+        ],
+        &[
+            ("AWS_ACCESS_KEY_ID", "ASIAOLDSESSION000001"),
+            ("AWS_SECRET_ACCESS_KEY", "oldsecret"),
+            ("AWS_SESSION_TOKEN", "oldtoken"),
+            ("AWS_PROFILE", "nokeys"),
+        ],
     );
     assert_eq!(run.code, Some(0), "{run:#?}");
     let req = &f.sts.requests()[0];

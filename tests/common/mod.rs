@@ -110,6 +110,11 @@ impl Fixture {
         run
     }
 
+    /// Runs `mfaenv ARGS` to completion with these variables set too.
+    pub fn run_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
+        Run::from(self.cmd(args).envs(vars.iter().copied()).output().unwrap())
+    }
+
     /// Runs `mfaenv ARGS` to completion.
     pub fn run(&self, args: &[&str]) -> Run {
         Run::from(self.cmd(args).output().unwrap())
