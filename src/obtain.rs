@@ -181,7 +181,8 @@ async fn fetch(
         (false, Some(c)) => cached(c, profile, Kind::Mfa, margin, log),
         _ => None,
     };
-    let mut session = match cached_mfa {
+    let mut from_cache = cached_mfa.is_some();
+    let mut mfa = match cached_mfa {
         Some(entry) => {
             log.info(format_args!(
                 "MFA session of '{}' from the cache",
@@ -189,42 +190,33 @@ async fn fetch(
             ));
             entry.session
         }
-        None => {
-            let serial = match &profile.mfa_serial {
-                Some(serial) => serial.clone(),
-                None => register_serial(profile, files, args, &client).await?,
-            };
-            let session = mfa_session(profile, &serial, args, &client, log).await?;
-            if let Some(c) = cache {
-                c.store(
-                    Kind::Mfa,
-                    &profile.identity,
-                    &Entry {
-                        session: session.clone(),
-                        source_key_id: profile.access_key_id.clone(),
-                        mfa_serial: Some(serial.to_string()),
-                        role_arn: None,
-                    },
-                )?;
+        None => new_mfa_session(profile, files, args, &client, cache, log).await?,
+    };
+    let session = loop {
+        match assume_roles(&client, mfa.clone(), profile, log).await {
+            Ok(session) => break session,
+            // Revoked or expired early (a changed password, an admin's revocation): a cached MFA
+            // session is worth replacing once, with a new code.
+            Err(Failure::SessionRejected) if from_cache => {
+                log.notice(format_args!(
+                    "mfaenv: AWS no longer accepts the cached MFA session of '{}'; asking for a new code",
+                    profile.identity
+                ));
+                if let Some(c) = cache {
+                    c.remove(Kind::Mfa, &profile.identity)?;
+                }
+                mfa = new_mfa_session(profile, files, args, &client, cache, log).await?;
+                from_cache = false;
             }
-            session
+            Err(Failure::Other(e)) => return Err(e),
+            Err(Failure::InvalidCode | Failure::SessionRejected) => {
+                return Err(Error::Runtime(format!(
+                    "AWS refused the new MFA session of '{}' for the role of profile '{}'; check the role's trust policy, then run mfaenv use --force",
+                    profile.identity, profile.name
+                )));
+            }
         }
     };
-    for role in &profile.roles {
-        let started = Instant::now();
-        session = client.assume_role(&session, role).await.map_err(|f| match f {
-            Failure::InvalidCode => Error::Runtime(format!(
-                "AWS refused the MFA session for role {} of profile '{}'; run mfaenv use --force",
-                role.arn, role.profile
-            )),
-            Failure::Other(e) => e,
-        })?;
-        log.info(format_args!(
-            "AssumeRole {} answered in {} ms",
-            role.arn,
-            started.elapsed().as_millis()
-        ));
-    }
     if let (Some(c), Some(last)) = (cache, profile.roles.last()) {
         c.store(
             Kind::Role,
@@ -234,6 +226,55 @@ async fn fetch(
                 source_key_id: profile.access_key_id.clone(),
                 mfa_serial: profile.mfa_serial.as_ref().map(ToString::to_string),
                 role_arn: Some(last.arn.clone()),
+            },
+        )?;
+    }
+    Ok(session)
+}
+
+/// Each role of the profile in turn, starting from the MFA session.
+async fn assume_roles(
+    client: &Sts,
+    mut session: Session,
+    profile: &Profile,
+    log: Log,
+) -> std::result::Result<Session, Failure> {
+    for role in &profile.roles {
+        let started = Instant::now();
+        session = client.assume_role(&session, role).await?;
+        log.info(format_args!(
+            "AssumeRole {} answered in {} ms",
+            role.arn,
+            started.elapsed().as_millis()
+        ));
+    }
+    Ok(session)
+}
+
+/// A new MFA session for the profile's identity (registering its device first if it has
+/// none), stored in the cache.
+async fn new_mfa_session(
+    profile: &Profile,
+    files: &Files,
+    args: &SessionArgs,
+    client: &Sts,
+    cache: Option<&Cache>,
+    log: Log,
+) -> Result<Session> {
+    let serial = match &profile.mfa_serial {
+        Some(serial) => serial.clone(),
+        None => register_serial(profile, files, args, client).await?,
+    };
+    let session = mfa_session(profile, &serial, args, client, log).await?;
+    if let Some(c) = cache {
+        c.store(
+            Kind::Mfa,
+            &profile.identity,
+            &Entry {
+                session: session.clone(),
+                source_key_id: profile.access_key_id.clone(),
+                mfa_serial: Some(serial.to_string()),
+                role_arn: None,
             },
         )?;
     }
@@ -289,6 +330,12 @@ async fn mfa_session(
                 )));
             }
             Err(Failure::Other(e)) => return Err(e),
+            // Only AssumeRole reports this (GetSessionToken is signed with long-term keys).
+            Err(Failure::SessionRejected) => {
+                return Err(Error::Runtime(format!(
+                    "AWS rejected the keys of profile '{name}'; check them in the credentials file"
+                )));
+            }
         }
     }
 }

@@ -20,6 +20,9 @@ const GLOBAL_REGION: &str = "aws-global";
 pub enum Failure {
     /// The MFA code was wrong, expired or already used: worth asking again.
     InvalidCode,
+    /// AWS no longer accepts the session AssumeRole was signed with (expired or revoked):
+    /// worth a new MFA session.
+    SessionRejected,
     /// Any other failure, as a message for the user (names the profile and what to do).
     Other(Error),
 }
@@ -209,6 +212,11 @@ impl Sts {
                     (Some("AccessDenied"), _) => runtime(format!(
                         "AWS denied {action} for profile '{p}': {message}; check that the IAM user may call sts:{action} and that mfa_serial is its own device"
                     )),
+                    (Some("ExpiredToken" | "InvalidClientTokenId"), _)
+                        if action == "AssumeRole" =>
+                    {
+                        Failure::SessionRejected
+                    }
                     (Some("InvalidClientTokenId"), _) => runtime(format!(
                         "AWS does not know the access key of profile '{p}' (InvalidClientTokenId); check aws_access_key_id, or create a new key for your IAM user"
                     )),

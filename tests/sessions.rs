@@ -475,3 +475,39 @@ fn sts_faults_leave_the_cache_unchanged() {
     run.assert_fails(1, "STS is unavailable");
     assert_eq!(std::fs::read(&file).unwrap(), before);
 }
+
+#[test]
+fn a_revoked_cached_mfa_session_is_replaced_with_a_new_code() {
+    let f = roles_fixture("");
+    f.login("admin");
+    // The role session lapses (margin); the cached MFA session is then refused by AWS.
+    f.sts.then([Fault::Error(
+        403,
+        "ExpiredToken",
+        "The security token included in the request is expired",
+    )]);
+    let run = ok(f.run_env(
+        &["use", "admin", "--shell", "bash", "--token-code", GOOD_CODE],
+        &[("MFAENV_REFRESH_MARGIN", "7200")],
+    ));
+    assert!(
+        run.stderr
+            .contains("no longer accepts the cached MFA session"),
+        "{run:#?}"
+    );
+    assert!(run.stdout.contains("ASIAFAKEROLE"), "{run:#?}");
+    assert_eq!(f.sts.count("GetSessionToken"), 2);
+    assert_eq!(f.sts.count("AssumeRole"), 3);
+    // Without a code to give, the same situation fails cleanly and says why.
+    f.sts.then([Fault::Error(
+        403,
+        "ExpiredToken",
+        "The security token included in the request is expired",
+    )]);
+    let run = f.run_env(
+        &["use", "admin", "--shell", "bash"],
+        &[("MFAENV_REFRESH_MARGIN", "7200")],
+    );
+    assert_eq!(run.code, Some(2), "no terminal to ask on: {run:#?}");
+    assert_eq!(run.stdout, "");
+}
