@@ -11,8 +11,6 @@ use crate::obtain;
 use crate::profile::ProfileName;
 use crate::session::{Session, VARIABLES, human_duration};
 use crate::shell::{self, Shell};
-use crate::sts::{self, Sts};
-use std::time::Duration;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -319,9 +317,7 @@ async fn setup(args: SetupArgs, log: Log) -> Result<Output> {
     if let Some(serial) = &profile.mfa_serial {
         eprintln!("mfaenv: profile '{}' has mfa_serial {serial}", profile.name);
     }
-    let env_region = std::env::var("AWS_REGION").ok();
-    let region = sts::region(profile.region.as_deref(), env_region.as_deref());
-    let client = Sts::new(&profile, region, Duration::from_secs(args.timeout)).await;
+    let client = obtain::client(&profile, args.timeout, log).await;
     obtain::ask_and_save_serial(&profile, &files, &client).await?;
     Ok(Output::default())
 }

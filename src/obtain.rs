@@ -158,6 +158,17 @@ fn finish(mut session: Session, profile: &Profile) -> Session {
     session
 }
 
+/// An STS client for the profile: its region, else `AWS_REGION`/`AWS_DEFAULT_REGION`, else
+/// the global endpoint; `timeout` seconds at most per call.
+pub async fn client(profile: &Profile, timeout: u64, log: Log) -> Sts {
+    let env_region = std::env::var("AWS_REGION")
+        .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
+        .ok();
+    let region = sts::region(profile.region.as_deref(), env_region.as_deref());
+    log.info(format_args!("STS region {region}"));
+    Sts::new(profile, region, Duration::from_secs(timeout)).await
+}
+
 /// Gets a new session from STS: the identity's MFA session (cached unless `--force`), then
 /// each role in turn.
 async fn fetch(
@@ -168,12 +179,7 @@ async fn fetch(
     margin: time::Duration,
     log: Log,
 ) -> Result<Session> {
-    let env_region = std::env::var("AWS_REGION")
-        .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
-        .ok();
-    let region = sts::region(profile.region.as_deref(), env_region.as_deref());
-    log.info(format_args!("STS region {region}"));
-    let client = Sts::new(profile, region, Duration::from_secs(args.timeout)).await;
+    let client = client(profile, args.timeout, log).await;
 
     // A role renews from its identity's MFA session when that is still good. (For a plain
     // profile that session was the one looked up already.)
