@@ -271,6 +271,9 @@ fn names(count: usize) -> Vec<String> {
 fn have(program: &str) -> bool {
     let found = Command::new(program).arg("--version").output().is_ok();
     if !found {
+        if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) {
+            panic!("{program} is not installed, and under CI every check must run");
+        }
         eprintln!("SKIPPED: {program} is not installed (.ci/run installs it)");
     }
     found

@@ -178,12 +178,26 @@ pub fn assert_no_secret(text: &str) {
     }
 }
 
-/// Whether a program is on PATH (the shells the tests evaluate scripts in).
+/// Whether a program is on PATH (the shells and tools the tests run). A test skips what is
+/// missing on a developer's machine, but under CI (`CI` set) a missing tool fails the test, so
+/// a green run never hides a skipped check.
 pub fn have(program: &str) -> bool {
-    Command::new("sh")
+    let found = Command::new("sh")
         .args(["-c", &format!("command -v {program}")])
         .stdout(Stdio::null())
         .status()
         .map(|s| s.success())
-        .unwrap_or(false)
+        .unwrap_or(false);
+    if !found {
+        require_under_ci(program);
+    }
+    found
+}
+
+/// Panics under CI, where every tool the tests use must be installed (by `.ci/run`).
+pub fn require_under_ci(program: &str) {
+    if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) {
+        panic!("{program} is not installed, and under CI every check must run: install it in .ci/run");
+    }
+    eprintln!("SKIPPED: {program} is not installed (.ci/run installs it)");
 }
