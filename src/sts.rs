@@ -429,6 +429,11 @@ impl Sts {
                     (Some(c), _) => runtime(format!(
                         "STS refused {action} for profile '{p}' ({c}): {message}"
                     )),
+                    // The SDK's parser refuses a timestamp it cannot read with this wording
+                    // (and gives an answer without it a default, caught in `session`).
+                    (None, _) if root_cause(&err).contains("timestamp") => {
+                        Failure::Other(self.unusable("an unreadable Expiration"))
+                    }
                     (None, _) => Failure::Other(self.unreadable("a response")),
                 }
             }
