@@ -483,4 +483,24 @@ mod tests {
         assert_eq!(region(None, None), "aws-global");
         assert_eq!(region(None, Some("")), "aws-global");
     }
+
+    #[test]
+    fn the_endpoint_shown_has_no_password_query_or_control_characters() {
+        assert_eq!(
+            endpoint_for_humans("https://sts.eu-west-1.amazonaws.com/"),
+            "https://sts.eu-west-1.amazonaws.com/"
+        );
+        assert_eq!(
+            endpoint_for_humans("https://user:pa55@proxy.example:8443/sts?X-Amz-Signature=abc"),
+            "https://proxy.example:8443/sts"
+        );
+        assert_eq!(
+            endpoint_for_humans("http://127.0.0.1:9"),
+            "http://127.0.0.1:9/"
+        );
+        assert_eq!(
+            endpoint_for_humans("http://h\x1b]0;x\x07/"),
+            "http://h\\u{1b}]0;x\\u{7}/"
+        );
+    }
 }

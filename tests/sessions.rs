@@ -664,3 +664,22 @@ fn verbose_names_the_sts_endpoint_used() {
         "{run:#?}"
     );
 }
+
+#[test]
+fn server_text_in_a_role_notice_is_inert() {
+    let f = roles_fixture("");
+    // A hostile endpoint's AssumedRoleUser: an account that retitles the terminal and forges
+    // a line of its own.
+    f.sts
+        .assumed_arn("arn:aws:sts::21098\x1b]0;pwned\x07\r\nmfaenv: all good:assumed-role/admin/x");
+    let run = f.login("admin");
+    assert!(
+        !run.stderr
+            .trim_end_matches('\n')
+            .chars()
+            .any(char::is_control),
+        "{run:#?}"
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{run:#?}");
+    assert!(run.stderr.contains("role session valid for"), "{run:#?}");
+}
