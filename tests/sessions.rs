@@ -598,6 +598,31 @@ fn a_role_chained_on_a_long_role_renews_from_the_long_roles_cached_session() {
     // And long itself is served from the cache.
     ok(f.run(&["use", "long", "--shell", "bash"]));
     assert_eq!(f.sts.requests().len(), 3);
+    // Logging out of onlong leaves nothing to renew it from silently.
+    ok(f.run(&["logout", "onlong", "--shell", "bash"]));
+    assert!(!f.path(".cache/mfaenv/role-long.json").exists());
+    let run = f.run(&["use", "onlong", "--shell", "bash"]);
+    assert_eq!(run.code, Some(2), "a new code is needed: {run:#?}");
+}
+
+#[test]
+fn duration_flag_is_for_mfa_sessions_and_a_long_role_keeps_its_duration_seconds() {
+    let f = long_fixture();
+    let run = ok(f.run(&[
+        "use",
+        "long",
+        "--shell",
+        "bash",
+        "--token-code",
+        GOOD_CODE,
+        "--duration",
+        "1h",
+    ]));
+    assert!(
+        run.stderr.contains("--duration 3600 s is for MFA sessions; role arn:aws:iam::210987654321:role/long of profile 'long' is assumed with your code for its duration_seconds (7200 s)"),
+        "{run:#?}"
+    );
+    assert_eq!(f.sts.requests()[0].params["DurationSeconds"], "7200");
 }
 
 #[test]
