@@ -62,7 +62,7 @@ impl Drop for Moto {
 const SERIAL: &str = "arn:aws:iam::123456789012:mfa/alice";
 
 fn fixture() -> Fixture {
-    let f = Fixture::with_files(
+    Fixture::with_files(
         &format!(
             "[profile alice]\nmfa_serial = {SERIAL}\nregion = us-east-1\n\n\
              [profile long]\nrole_arn = arn:aws:iam::123456789012:role/long\nsource_profile = alice\nduration_seconds = 7200\n\n\
@@ -72,8 +72,7 @@ fn fixture() -> Fixture {
             "[alice]\naws_access_key_id = AKIAMOTOLONGTERM0001\naws_secret_access_key = {LONG_TERM_SECRET}\n\n\
              [bob]\naws_access_key_id = AKIAMOTOLONGTERM0002\naws_secret_access_key = {LONG_TERM_SECRET}\n"
         ),
-    );
-    f
+    )
 }
 
 fn cmd(f: &Fixture, moto: &Moto, args: &[&str]) -> Command {

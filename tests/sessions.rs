@@ -708,3 +708,12 @@ fn server_text_in_a_role_notice_is_inert() {
     assert_eq!(run.stderr.lines().count(), 1, "{run:#?}");
     assert!(run.stderr.contains("role session valid for"), "{run:#?}");
 }
+
+#[test]
+fn a_wrong_code_for_a_long_role_is_said_as_for_any_code() {
+    let f = long_fixture();
+    let run = f.run(&["use", "long", "--shell", "bash", "--token-code", "111111"]);
+    run.assert_fails(1, "AWS rejected the MFA code");
+    assert_eq!(f.sts.count("AssumeRole"), 1);
+    assert!(!f.path(".cache/mfaenv/role-long.json").exists());
+}
