@@ -369,11 +369,18 @@ async fn direct_role_session(
         role.arn,
         role.duration_seconds.unwrap_or_default()
     );
-    let session = with_code(profile, &serial, args, log, &what, async |code| {
-        client
-            .assume_role(Signer::LongTerm(&serial, code), role, margin)
-            .await
-    })
+    let session = with_code(
+        profile,
+        &serial,
+        args,
+        log,
+        ("AssumeRole", &what),
+        async |code| {
+            client
+                .assume_role(Signer::LongTerm(&serial, code), role, margin)
+                .await
+        },
+    )
     .await?;
     if let Some(c) = cache {
         c.store(
@@ -404,11 +411,18 @@ async fn new_mfa_session(
     let serial = device(profile, files, args, client).await?;
     let duration = args.duration.unwrap_or(SessionDuration::DEFAULT);
     let what = format!("GetSessionToken for {} s", duration.seconds());
-    let session = with_code(profile, &serial, args, log, &what, async |code| {
-        client
-            .get_session_token(&serial, code, duration, margin)
-            .await
-    })
+    let session = with_code(
+        profile,
+        &serial,
+        args,
+        log,
+        ("GetSessionToken", &what),
+        async |code| {
+            client
+                .get_session_token(&serial, code, duration, margin)
+                .await
+        },
+    )
     .await?;
     if let Some(c) = cache {
         c.store(
@@ -426,13 +440,13 @@ async fn new_mfa_session(
 }
 
 /// Calls STS with a code (`--token-code`, `mfa_process` or the terminal), re-asking on the
-/// terminal when AWS rejects one. `what` names the call for `-v`.
+/// terminal when AWS rejects one. `action` and `what` name the call for `-v`.
 async fn with_code(
     profile: &Profile,
     serial: &MfaSerial,
     args: &SessionArgs,
     log: Log,
-    what: &str,
+    (action, what): (&str, &str),
     mut call: impl AsyncFnMut(&TokenCode) -> std::result::Result<Session, Failure>,
 ) -> Result<Session> {
     let source = match (&args.token_code, &profile.mfa_process) {
@@ -456,7 +470,7 @@ async fn with_code(
         let started = Instant::now();
         let answer = call(&code).await;
         log.info(format_args!(
-            "STS answered in {} ms",
+            "{action} answered in {} ms",
             started.elapsed().as_millis()
         ));
         match answer {
