@@ -276,11 +276,16 @@ async fn logout(args: LogoutArgs, log: Log) -> Result<Output> {
         )?;
         // A role's MFA session belongs to its identity: drop it too, so no renewal goes on
         // silently. If the profile no longer resolves, drop what bears its name.
-        let identity = match obtain::resolve_profile(Some(name.as_str()), None, log).await {
-            Ok((p, _)) => p.identity,
-            Err(_) => name.clone(),
+        // Likewise the session of a role it is assumed from (a long first role's own).
+        let (identity, under) = match obtain::resolve_profile(Some(name.as_str()), None, log).await
+        {
+            Ok((p, _)) => (p.identity, p.roles.into_iter().map(|r| r.profile).collect()),
+            Err(_) => (name.clone(), Vec::new()),
         };
-        let role = cache.remove(Kind::Role, &name)?;
+        let mut role = cache.remove(Kind::Role, &name)?;
+        for from in under.iter().filter(|r| **r != name) {
+            role |= cache.remove(Kind::Role, from)?;
+        }
         let mfa = cache.remove(Kind::Mfa, &identity)?;
         let notice = match (role || mfa, identity == name) {
             (false, _) => format!("mfaenv: no cached session for profile '{name}'"),

@@ -7,10 +7,10 @@ use crate::config_edit::{self, Saved};
 use crate::error::printable;
 use crate::error::{Error, Result};
 use crate::log::Log;
-use crate::mfa::{self, Asker, CodeSource};
-use crate::profile::{self, Files, MfaSerial, Profile, ProfileName};
+use crate::mfa::{self, Asker, CodeSource, TokenCode};
+use crate::profile::{self, Files, MfaSerial, Profile, ProfileName, Role};
 use crate::session::{Session, SessionDuration};
-use crate::sts::{self, Failure, Sts};
+use crate::sts::{self, Failure, Signer, Sts};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
@@ -110,10 +110,26 @@ fn cached(
     margin: time::Duration,
     log: Log,
 ) -> Option<Entry> {
-    let key = match kind {
-        Kind::Mfa => &profile.identity,
-        Kind::Role => &profile.name,
-    };
+    match kind {
+        Kind::Mfa => cached_for(cache, profile, kind, &profile.identity, None, margin, log),
+        Kind::Role => {
+            let role = profile.roles.last().map(|r| r.arn.as_str());
+            cached_for(cache, profile, kind, &profile.name, role, margin, log)
+        }
+    }
+}
+
+/// The cached session of `kind` under `key` (for a role session, of the role `role_arn`), if
+/// it is good and was made with the profile's long-term key (and, for an MFA session, device).
+fn cached_for(
+    cache: &Cache,
+    profile: &Profile,
+    kind: Kind,
+    key: &ProfileName,
+    role_arn: Option<&str>,
+    margin: time::Duration,
+    log: Log,
+) -> Option<Entry> {
     let entry = match cache.load(kind, key, OffsetDateTime::now_utc(), margin) {
         Lookup::Hit(entry) => *entry,
         Lookup::Miss => return None,
@@ -130,7 +146,7 @@ fn cached(
                 .mfa_serial
                 .as_ref()
                 .is_none_or(|s| entry.mfa_serial.as_deref() == Some(s.as_str())),
-            Kind::Role => entry.role_arn.as_deref() == profile.roles.last().map(|r| r.arn.as_str()),
+            Kind::Role => entry.role_arn.as_deref() == role_arn,
         };
     made_here.then_some(entry)
 }
@@ -166,11 +182,42 @@ pub async fn client(profile: &Profile, timeout: u64, log: Log) -> Sts {
         .ok();
     let region = sts::region(profile.region.as_deref(), env_region.as_deref());
     log.info(format_args!("STS region {region}"));
-    Sts::new(profile, region, Duration::from_secs(timeout)).await
+    Sts::new(profile, region, Duration::from_secs(timeout), log).await
 }
 
-/// Gets a new session from STS: the identity's MFA session (cached unless `--force`), then
-/// each role in turn.
+/// Whether a role is assumed straight from the long-term keys with its own code, as aws-vault
+/// does: it asks for longer than AWS allows a role assumed with temporary credentials (the
+/// MFA session), so it cannot share the MFA session.
+fn assumed_directly(role: &Role) -> bool {
+    role.duration_seconds
+        .is_some_and(|d| d > sts::CHAINED_ROLE_MAX_SECONDS)
+}
+
+/// A role assumed from another role is always role chaining, limited to one hour by AWS: a
+/// longer `duration_seconds` there is a configuration error, said before any code is asked.
+fn check_chain(profile: &Profile) -> Result<()> {
+    for pair in profile.roles.windows(2) {
+        let (from, role) = (&pair[0], &pair[1]);
+        if let Some(asked) = role
+            .duration_seconds
+            .filter(|d| *d > sts::CHAINED_ROLE_MAX_SECONDS)
+        {
+            return Err(Error::Config(format!(
+                "role {} of profile '{}' is assumed from the role of profile '{}' (role chaining), which AWS limits to 1 hour; set duration_seconds = {} or less in profile '{}' (it asks for {asked} s)",
+                role.arn,
+                role.profile,
+                from.profile,
+                sts::CHAINED_ROLE_MAX_SECONDS,
+                role.profile
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Gets a new session from STS: the base session (the identity's MFA session, or, for a
+/// first role asked for more than an hour, that role's own session assumed with the long-term
+/// keys and a code), cached, then each remaining role in turn.
 async fn fetch(
     profile: &Profile,
     files: &Files,
@@ -179,51 +226,80 @@ async fn fetch(
     margin: time::Duration,
     log: Log,
 ) -> Result<Session> {
+    check_chain(profile)?;
     let client = client(profile, args.timeout, log).await;
+    let direct = profile.roles.first().filter(|r| assumed_directly(r));
+    let (base_kind, base_key, base_role, rest) = match direct {
+        Some(role) => (Kind::Role, &role.profile, Some(role), &profile.roles[1..]),
+        None => (Kind::Mfa, &profile.identity, None, &profile.roles[..]),
+    };
+    if let (Some(role), Some(duration)) = (base_role, args.duration) {
+        log.notice(format_args!(
+            "mfaenv: --duration {} s is for MFA sessions; role {} of profile '{}' is assumed with your code for its duration_seconds ({} s)",
+            duration.seconds(),
+            role.arn,
+            role.profile,
+            role.duration_seconds.unwrap_or_default()
+        ));
+    }
 
-    // A role renews from its identity's MFA session when that is still good. (For a plain
-    // profile that session was the one looked up already.)
-    let cached_mfa = match (args.force || profile.roles.is_empty(), cache) {
-        (false, Some(c)) => cached(c, profile, Kind::Mfa, margin, log),
+    // The base is worth looking up when roles follow it (otherwise it is the answer itself,
+    // looked up already).
+    let cached_base = match (args.force || rest.is_empty(), cache) {
+        (false, Some(c)) => cached_for(
+            c,
+            profile,
+            base_kind,
+            base_key,
+            base_role.map(|r| r.arn.as_str()),
+            margin,
+            log,
+        ),
         _ => None,
     };
-    let mut from_cache = cached_mfa.is_some();
-    let mut mfa = match cached_mfa {
+    let new_base = async || match base_role {
+        Some(role) => {
+            direct_role_session(profile, role, files, args, &client, cache, margin, log).await
+        }
+        None => new_mfa_session(profile, files, args, &client, cache, margin, log).await,
+    };
+    let mut from_cache = cached_base.is_some();
+    let mut base = match cached_base {
         Some(entry) => {
-            log.info(format_args!(
-                "MFA session of '{}' from the cache",
-                profile.identity
-            ));
+            log.info(format_args!("session of '{base_key}' from the cache"));
             entry.session
         }
-        None => new_mfa_session(profile, files, args, &client, cache, log).await?,
+        None => new_base().await?,
     };
     let session = loop {
-        match assume_roles(&client, mfa.clone(), profile, log).await {
+        match assume_roles(&client, base.clone(), rest, margin, log).await {
             Ok(session) => break session,
-            // Revoked or expired early (a changed password, an admin's revocation): a cached MFA
+            // Revoked or expired early (a changed password, an admin's revocation): a cached
             // session is worth replacing once, with a new code.
             Err(Failure::SessionRejected) if from_cache => {
                 log.notice(format_args!(
-                    "mfaenv: AWS no longer accepts the cached MFA session of '{}'; asking for a new code",
-                    profile.identity
+                    "mfaenv: AWS no longer accepts the cached {} of '{base_key}'; asking for a new code",
+                    match base_kind {
+                        Kind::Mfa => "MFA session",
+                        Kind::Role => "role session",
+                    }
                 ));
                 if let Some(c) = cache {
-                    c.remove(Kind::Mfa, &profile.identity)?;
+                    c.remove(base_kind, base_key)?;
                 }
-                mfa = new_mfa_session(profile, files, args, &client, cache, log).await?;
+                base = new_base().await?;
                 from_cache = false;
             }
             Err(Failure::Other(e)) => return Err(e),
             Err(Failure::InvalidCode | Failure::SessionRejected) => {
                 return Err(Error::Runtime(format!(
-                    "AWS refused the new MFA session of '{}' for the role of profile '{}'; check the role's trust policy, then run mfaenv use --force",
-                    profile.identity, profile.name
+                    "AWS refused the new session of '{base_key}' for the role of profile '{}'; check the role's trust policy, then run mfaenv use --force",
+                    profile.name
                 )));
             }
         }
     };
-    if let (Some(c), Some(last)) = (cache, profile.roles.last()) {
+    if let (Some(c), Some(last)) = (cache, rest.last()) {
         c.store(
             Kind::Role,
             &profile.name,
@@ -238,21 +314,85 @@ async fn fetch(
     Ok(session)
 }
 
-/// Each role of the profile in turn, starting from the MFA session.
+/// Each of `roles` in turn, starting from `session` (which is temporary: role chaining).
 async fn assume_roles(
     client: &Sts,
     mut session: Session,
-    profile: &Profile,
+    roles: &[Role],
+    margin: time::Duration,
     log: Log,
 ) -> std::result::Result<Session, Failure> {
-    for role in &profile.roles {
+    for role in roles {
         let started = Instant::now();
-        session = client.assume_role(&session, role).await?;
+        session = client
+            .assume_role(Signer::Session(&session), role, margin)
+            .await?;
         log.info(format_args!(
             "AssumeRole {} answered in {} ms",
             role.arn,
             started.elapsed().as_millis()
         ));
+    }
+    Ok(session)
+}
+
+/// The MFA device of the profile, registering one first if it has none.
+async fn device(
+    profile: &Profile,
+    files: &Files,
+    args: &SessionArgs,
+    client: &Sts,
+) -> Result<MfaSerial> {
+    match &profile.mfa_serial {
+        Some(serial) => Ok(serial.clone()),
+        None => register_serial(profile, files, args, client).await,
+    }
+}
+
+/// A session of a role asked for more than an hour: AssumeRole with the long-term keys, the
+/// device and a code (one code for this role's long session), stored in the cache as that
+/// role profile's session.
+#[allow(clippy::too_many_arguments)]
+async fn direct_role_session(
+    profile: &Profile,
+    role: &Role,
+    files: &Files,
+    args: &SessionArgs,
+    client: &Sts,
+    cache: Option<&Cache>,
+    margin: time::Duration,
+    log: Log,
+) -> Result<Session> {
+    let serial = device(profile, files, args, client).await?;
+    let what = format!(
+        "AssumeRole {} for {} s with the long-term keys (longer than role chaining allows)",
+        role.arn,
+        role.duration_seconds.unwrap_or_default()
+    );
+    let session = with_code(
+        profile,
+        &serial,
+        args,
+        log,
+        ("AssumeRole", &what),
+        async |code| {
+            client
+                .assume_role(Signer::LongTerm(&serial, code), role, margin)
+                .await
+        },
+    )
+    .await?;
+    if let Some(c) = cache {
+        c.store(
+            Kind::Role,
+            &role.profile,
+            &Entry {
+                session: session.clone(),
+                source_key_id: profile.access_key_id.clone(),
+                mfa_serial: Some(serial.to_string()),
+                role_arn: Some(role.arn.clone()),
+            },
+        )?;
     }
     Ok(session)
 }
@@ -265,13 +405,25 @@ async fn new_mfa_session(
     args: &SessionArgs,
     client: &Sts,
     cache: Option<&Cache>,
+    margin: time::Duration,
     log: Log,
 ) -> Result<Session> {
-    let serial = match &profile.mfa_serial {
-        Some(serial) => serial.clone(),
-        None => register_serial(profile, files, args, client).await?,
-    };
-    let session = mfa_session(profile, &serial, args, client, log).await?;
+    let serial = device(profile, files, args, client).await?;
+    let duration = args.duration.unwrap_or(SessionDuration::DEFAULT);
+    let what = format!("GetSessionToken for {} s", duration.seconds());
+    let session = with_code(
+        profile,
+        &serial,
+        args,
+        log,
+        ("GetSessionToken", &what),
+        async |code| {
+            client
+                .get_session_token(&serial, code, duration, margin)
+                .await
+        },
+    )
+    .await?;
     if let Some(c) = cache {
         c.store(
             Kind::Mfa,
@@ -287,15 +439,16 @@ async fn new_mfa_session(
     Ok(session)
 }
 
-/// GetSessionToken with a code, re-asking on the terminal when AWS rejects one.
-async fn mfa_session(
+/// Calls STS with a code (`--token-code`, `mfa_process` or the terminal), re-asking on the
+/// terminal when AWS rejects one. `action` and `what` name the call for `-v`.
+async fn with_code(
     profile: &Profile,
     serial: &MfaSerial,
     args: &SessionArgs,
-    client: &Sts,
     log: Log,
+    (action, what): (&str, &str),
+    mut call: impl AsyncFnMut(&TokenCode) -> std::result::Result<Session, Failure>,
 ) -> Result<Session> {
-    let duration = args.duration.unwrap_or(SessionDuration::DEFAULT);
     let source = match (&args.token_code, &profile.mfa_process) {
         (Some(code), _) => CodeSource::Given(code.clone()),
         (None, Some(command)) => CodeSource::Process(command.clone()),
@@ -303,8 +456,7 @@ async fn mfa_session(
     };
     let from_terminal = matches!(source, CodeSource::Terminal);
     log.info(format_args!(
-        "MFA device {serial}; session of {} s; code from {}",
-        duration.seconds(),
+        "MFA device {serial}; {what}; code from {}",
         match &source {
             CodeSource::Given(_) => "--token-code",
             CodeSource::Process(_) => "mfa_process",
@@ -316,9 +468,9 @@ async fn mfa_session(
     let mut code = asker.code()?;
     loop {
         let started = Instant::now();
-        let answer = client.get_session_token(serial, &code, duration).await;
+        let answer = call(&code).await;
         log.info(format_args!(
-            "GetSessionToken answered in {} ms",
+            "{action} answered in {} ms",
             started.elapsed().as_millis()
         ));
         match answer {
@@ -336,7 +488,8 @@ async fn mfa_session(
                 )));
             }
             Err(Failure::Other(e)) => return Err(e),
-            // Only AssumeRole reports this (GetSessionToken is signed with long-term keys).
+            // Only a call signed with temporary credentials reports this; these are signed
+            // with the long-term keys.
             Err(Failure::SessionRejected) => {
                 return Err(Error::Runtime(format!(
                     "AWS rejected the keys of profile '{name}'; check them in the credentials file"
@@ -416,12 +569,36 @@ pub async fn ask_and_save_serial(
     Ok(serial)
 }
 
-/// `arn:aws:iam::123456789012:user/path/alice` → `arn:aws:iam::123456789012:mfa/alice`, the
-/// name the IAM console gives a user's first virtual device.
-pub fn suggested_serial(user_arn: &str) -> Option<MfaSerial> {
-    let (head, resource) = user_arn.split_once(":user/")?;
-    let user = resource.rsplit('/').next()?;
-    MfaSerial::parse(&format!("{head}:mfa/{user}")).ok()
+/// The device the IAM console names after a user, for the caller's identity:
+/// `arn:PARTITION:iam::ACCOUNT:mfa/USER`, in the caller's partition (`aws`, `aws-cn`,
+/// `aws-us-gov`, …) whatever service its ARN names (real STS says `iam`, others `sts`).
+/// `None` for anything but an IAM user (a role cannot have an MFA device).
+pub fn suggested_serial(caller_arn: &str) -> Option<MfaSerial> {
+    let mut parts = caller_arn.splitn(6, ':');
+    let (arn, partition, _service, _region, account, resource) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    let partition_ok = partition == "aws"
+        || partition.strip_prefix("aws-").is_some_and(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        });
+    let account_ok = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
+    if arn != "arn" || !partition_ok || !account_ok {
+        return None;
+    }
+    let user = resource
+        .strip_prefix("user/")?
+        .rsplit('/')
+        .next()
+        .filter(|u| !u.is_empty())?;
+    MfaSerial::parse(&format!("arn:{partition}:iam::{account}:mfa/{user}")).ok()
 }
 
 #[cfg(test)]
@@ -433,5 +610,36 @@ mod tests {
         let s = suggested_serial("arn:aws:iam::123456789012:user/team/alice").unwrap();
         assert_eq!(s.as_str(), "arn:aws:iam::123456789012:mfa/alice");
         assert!(suggested_serial("arn:aws:sts::123456789012:assumed-role/x/y").is_none());
+    }
+
+    #[test]
+    fn the_suggested_device_is_in_the_callers_partition_and_always_iam() {
+        let s = |arn| suggested_serial(arn).map(|s| s.as_str().to_owned());
+        for (caller, device) in [
+            // moto answers with `sts` for users
+            (
+                "arn:aws:sts::123456789012:user/moto",
+                "arn:aws:iam::123456789012:mfa/moto",
+            ),
+            (
+                "arn:aws-cn:iam::123456789012:user/alice",
+                "arn:aws-cn:iam::123456789012:mfa/alice",
+            ),
+            (
+                "arn:aws-us-gov:sts::123456789012:user/ops/bob",
+                "arn:aws-us-gov:iam::123456789012:mfa/bob",
+            ),
+        ] {
+            assert_eq!(s(caller).as_deref(), Some(device), "{caller}");
+        }
+        for not_a_user in [
+            "arn:aws:iam::123456789012:root",
+            "arn:aws:iam::123456789012:user/",
+            "arn:evil:iam::123456789012:user/alice",
+            "arn:aws:iam::12345:user/alice",
+            "arn:aws:iam::123456789012:user/al\u{1b}ice",
+        ] {
+            assert_eq!(s(not_a_user), None, "{not_a_user}");
+        }
     }
 }

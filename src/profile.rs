@@ -269,6 +269,14 @@ pub fn resolve(
                 "profile '{current}' has role_arn but no source_profile: {hint}name the profile holding your IAM user's keys with source_profile"
             )));
         };
+        // The name goes into messages and the cache's file names: text from a file, so one
+        // that could drive the terminal is refused here, as `ProfileName::choose` does.
+        if source.chars().any(char::is_control) {
+            return Err(Error::Config(format!(
+                "profile '{current}': source_profile '{}' is not a profile name; name a profile from your AWS config file",
+                printable(source)
+            )));
+        }
         let source = ProfileName(source.to_owned());
         if source == current {
             // `source_profile` naming itself: the role is assumed with this profile's own keys.
@@ -642,6 +650,20 @@ mod tests {
         assert!(err("f").contains("duration_seconds 'lots'"), "{}", err("f"));
         let own = resolve(&s, &name("e"), None, &files()).unwrap();
         assert_eq!((own.identity.as_str(), own.roles.len()), ("e", 1));
+    }
+
+    #[test]
+    fn a_source_profile_that_could_drive_the_terminal_is_refused_inert() {
+        let config = "[profile g]\nrole_arn = arn:aws:iam::1:role/g\nsource_profile = ev\x1b]0;pwned\x07il\n";
+        let s = set(config, "");
+        let err = resolve(&s, &name("g"), None, &files())
+            .unwrap_err()
+            .to_string();
+        assert!(!err.chars().any(char::is_control), "{err:?}");
+        assert!(
+            err.contains("source_profile 'ev\\u{1b}]0;pwned\\u{7}il'"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! An MFA session: the temporary keys, when they lapse, and the variables that carry them.
 
+use crate::error::printable;
 use std::fmt;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -56,6 +57,8 @@ pub struct Session {
     pub profile: String,
     /// The AWS account, when known (from the MFA device's or the role's ARN).
     pub account: Option<String>,
+    /// For a role's session, the role's ARN; `None` for an MFA session (GetSessionToken).
+    pub role_arn: Option<String>,
 }
 
 impl Session {
@@ -86,15 +89,21 @@ impl Session {
         vars
     }
 
-    /// The one-line notice shown on stderr after a successful `use`.
+    /// The one-line notice shown on stderr after a successful `use`: a role's session or an
+    /// MFA session, and how long it lasts. Names and the account come from files and servers,
+    /// so they are made inert for the terminal.
     pub fn notice(&self, now: OffsetDateTime) -> String {
         let account = match &self.account {
-            Some(a) => format!(" (account {a})"),
+            Some(a) => format!(" (account {})", printable(a)),
             None => String::new(),
         };
+        let kind = match self.role_arn {
+            Some(_) => "role session",
+            None => "MFA session",
+        };
         format!(
-            "mfaenv: profile '{}'{account}: MFA session valid for {}, until {}",
-            self.profile,
+            "mfaenv: profile '{}'{account}: {kind} valid for {}, until {}",
+            printable(&self.profile),
             human_duration(self.expiration - now),
             self.expiration_rfc3339()
         )
@@ -138,6 +147,7 @@ mod tests {
             region: region.map(str::to_owned),
             profile: "foobar".into(),
             account: Some("123456789012".into()),
+            role_arn: None,
         }
     }
 
@@ -169,6 +179,15 @@ mod tests {
         assert_eq!(
             n,
             "mfaenv: profile 'foobar' (account 123456789012): MFA session valid for 12h 00m, until 2026-11-23T19:27:32Z"
+        );
+        let role = Session {
+            role_arn: Some("arn:aws:iam::123456789012:role/admin".into()),
+            profile: "ad\x1b]0;x\x07min".into(),
+            ..session(None)
+        };
+        assert_eq!(
+            role.notice(datetime!(2026-11-23 18:27:32 UTC)),
+            "mfaenv: profile 'ad\\u{1b}]0;x\\u{7}min' (account 123456789012): role session valid for 1h 00m, until 2026-11-23T19:27:32Z"
         );
         assert_eq!(human_duration(time::Duration::seconds(250)), "4m 10s");
         assert_eq!(human_duration(time::Duration::seconds(-5)), "0s");

@@ -1,9 +1,12 @@
 //! Every way STS and the network fail, as a table: for each, one clear line on stderr that says
-//! what to do, a non-zero exit, empty stdout, the cache unchanged, and no secret anywhere.
+//! what to do, a non-zero exit, empty stdout, the cache unchanged, no control character from
+//! the server on the terminal, and no secret anywhere. Answers that parse but hold no usable
+//! session (missing or empty keys, a missing, unreadable, past or too near expiry, a body
+//! without end) are faults too, for GetSessionToken and AssumeRole alike.
 
 mod common;
 
-use common::fake_sts::{Fault, GOOD_CODE};
+use common::fake_sts::{ACCESS_KEY_ID, Fault, GOOD_CODE, SERIAL, Shape};
 use common::*;
 use std::time::{Duration, Instant};
 
@@ -17,6 +20,9 @@ enum Make {
 
 struct Row {
     what: &'static str,
+    /// `foobar` (GetSessionToken, with --force over a cached session), `admin` (AssumeRole with
+    /// the cached MFA session) or `long` (AssumeRole with the long-term keys and the code).
+    profile: &'static str,
     make: Make,
     /// `AWS_MAX_ATTEMPTS`, or the SDK's default (3) when `None`.
     attempts: Option<&'static str>,
@@ -37,13 +43,14 @@ fn closed_port() -> String {
 fn rows() -> Vec<Row> {
     let sts = |what, fault, needle| Row {
         what,
+        profile: "foobar",
         make: Make::Sts(fault),
         attempts: Some("1"),
         extra: &[],
         needle,
         requests: Some(1),
     };
-    vec![
+    let mut rows = vec![
         sts(
             "wrong code",
             Fault::AccessDenied(
@@ -120,6 +127,7 @@ fn rows() -> Vec<Row> {
         sts("connection closed", Fault::Hangup, "for profile 'foobar'"),
         Row {
             what: "connection refused",
+            profile: "foobar",
             make: Make::Endpoint(closed_port()),
             attempts: Some("1"),
             extra: &[],
@@ -128,6 +136,7 @@ fn rows() -> Vec<Row> {
         },
         Row {
             what: "unresolvable host",
+            profile: "foobar",
             make: Make::Endpoint("http://no-such-host.invalid".into()),
             attempts: Some("1"),
             extra: &[],
@@ -136,13 +145,92 @@ fn rows() -> Vec<Row> {
         },
         Row {
             what: "never answers",
+            profile: "foobar",
             make: Make::Sts(Fault::Delay(Duration::from_secs(60))),
             attempts: Some("1"),
             extra: &["--timeout", "1"],
             needle: "STS did not answer in time for profile 'foobar'; check your network, or allow longer with --timeout SECONDS",
             requests: Some(1),
         },
-    ]
+        sts(
+            "hostile error code and message",
+            Fault::Error(
+                403,
+                "Evil\x1b[31mCode",
+                "\x1b]0;pwned\x07sorry\r\nmfaenv: profile 'foobar': MFA session valid for 12h 00m",
+            ),
+            "STS refused GetSessionToken for profile 'foobar' (Evil\\u{1b}[31mCode)",
+        ),
+    ];
+    // Answers that parse but give no usable session.
+    let unusable = [
+        (Shape::Without("Credentials"), "with no Credentials"),
+        (Shape::Without("AccessKeyId"), "with no AccessKeyId"),
+        (Shape::Empty("AccessKeyId"), "with no AccessKeyId"),
+        (Shape::Without("SecretAccessKey"), "with no SecretAccessKey"),
+        (Shape::Empty("SecretAccessKey"), "with no SecretAccessKey"),
+        (Shape::Without("SessionToken"), "with no SessionToken"),
+        (Shape::Empty("SessionToken"), "with no SessionToken"),
+        (Shape::Without("Expiration"), "with no Expiration"),
+        (
+            Shape::Expiration("tomorrow"),
+            "with an unreadable Expiration",
+        ),
+        (Shape::Empty("Expiration"), "with an unreadable Expiration"),
+        (Shape::ExpiresIn(-60), "with a session that expired at"),
+        (
+            Shape::ExpiresIn(30),
+            "within the refresh margin of 60 s (MFAENV_REFRESH_MARGIN)",
+        ),
+    ];
+    for (profile, action) in [
+        ("foobar", "GetSessionToken"),
+        ("admin", "AssumeRole"),
+        ("long", "AssumeRole"),
+    ] {
+        for (shape, needle) in unusable.clone() {
+            rows.push(Row {
+                what: format!("{action} ({profile}) answered {shape:?}").leak(),
+                profile,
+                make: Make::Sts(Fault::Answer(shape)),
+                attempts: Some("1"),
+                extra: &[],
+                needle,
+                requests: Some(1),
+            });
+        }
+        for (what, fault, extra, needle) in [
+            (
+                "a body of 10 GB",
+                Fault::Huge,
+                &[][..],
+                "STS sent an answer larger than 256 KiB",
+            ),
+            (
+                "a body without end",
+                Fault::Endless(None),
+                &[],
+                "STS sent an answer larger than 256 KiB",
+            ),
+            (
+                "a slow body without end",
+                Fault::Endless(Some(Duration::from_millis(20))),
+                &["--timeout", "2"][..],
+                "STS did not answer in time",
+            ),
+        ] {
+            rows.push(Row {
+                what: format!("{action} ({profile}) answered {what}").leak(),
+                profile,
+                make: Make::Sts(fault),
+                attempts: Some("1"),
+                extra,
+                needle,
+                requests: Some(1),
+            });
+        }
+    }
+    rows
 }
 
 #[test]
@@ -161,8 +249,28 @@ fn every_fault_is_one_clear_line_with_nothing_changed_or_leaked() {
     assert!(failed.is_empty(), "{failed:#?}");
 }
 
+const ROLE_ADMIN: &str = "arn:aws:iam::210987654321:role/admin";
+const ROLE_LONG: &str = "arn:aws:iam::210987654321:role/long";
+
+/// `foobar` with keys and device; `admin`, a role of an hour on it; `long`, a role of two
+/// hours on it (assumed with the long-term keys).
+fn fixture() -> Fixture {
+    let f = Fixture::with_files(
+        &format!(
+            "[profile foobar]\nmfa_serial = {SERIAL}\nregion = eu-west-1\n\n\
+             [profile admin]\nrole_arn = {ROLE_ADMIN}\nsource_profile = foobar\n\n\
+             [profile long]\nrole_arn = {ROLE_LONG}\nsource_profile = foobar\nduration_seconds = 7200\n"
+        ),
+        &format!(
+            "[foobar]\naws_access_key_id = {ACCESS_KEY_ID}\naws_secret_access_key = {LONG_TERM_SECRET}\n"
+        ),
+    );
+    f.sts.max_session(ROLE_LONG, 43200);
+    f
+}
+
 fn check(row: Row) {
-    let f = Fixture::new();
+    let f = fixture();
     // A good session in the cache first: a failure must leave it as it was.
     f.login("foobar");
     let cache = f.path(".cache/mfaenv/mfa-foobar.json");
@@ -171,13 +279,15 @@ fn check(row: Row) {
 
     let mut args = vec![
         "use",
-        "foobar",
+        row.profile,
         "--shell",
         "bash",
         "--token-code",
         GOOD_CODE,
-        "--force",
     ];
+    if row.profile == "foobar" {
+        args.push("--force");
+    }
     args.extend_from_slice(row.extra);
     let mut cmd = f.cmd(&args);
     match &row.make {
@@ -209,11 +319,23 @@ fn check(row: Row) {
         "{what}: one line: {run:#?}"
     );
     assert!(!run.stderr.contains("panicked"), "{what}: {run:#?}");
+    assert!(
+        !run.stderr
+            .trim_end_matches('\n')
+            .chars()
+            .any(char::is_control),
+        "{what}: a control character reached the terminal: {run:#?}"
+    );
     assert_no_secret(&run.stderr);
     assert_eq!(
         std::fs::read(&cache).unwrap(),
         before,
         "{what}: the cache changed"
+    );
+    let role_file = f.path(&format!(".cache/mfaenv/role-{}.json", row.profile));
+    assert!(
+        !role_file.exists(),
+        "{what}: an unusable session was cached"
     );
     if let Some(n) = row.requests {
         assert_eq!(

@@ -200,6 +200,7 @@ fn debug_output_of_the_session_types_is_redacted() {
         region: None,
         profile: "p".into(),
         account: None,
+        role_arn: None,
     };
     assert_no_secret(&format!("{session:?} {session:#?}"));
 }

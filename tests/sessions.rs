@@ -31,6 +31,20 @@ fn ok(run: Run) -> Run {
     run
 }
 
+/// Makes the cached session in `file` (under the cache directory) one that lapsed a minute ago.
+fn lapse(f: &Fixture, file: &str) {
+    let path = f.path(&format!(".cache/mfaenv/{file}"));
+    let mut entry: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let past = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        - 60;
+    entry["Expiration"] = fake_sts::rfc3339(past).into();
+    std::fs::write(&path, entry.to_string()).unwrap();
+}
+
 fn mode(path: &std::path::Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
@@ -199,12 +213,9 @@ fn roles_of_one_identity_share_one_mfa_session() {
 fn a_lapsed_role_session_is_renewed_without_a_prompt() {
     let f = roles_fixture("");
     f.login("admin");
-    // A margin longer than the role's hour makes the cached role session count as lapsed, while
-    // the 12-hour MFA session is still good.
-    let run = ok(f.run_env(
-        &["use", "admin", "--shell", "bash"],
-        &[("MFAENV_REFRESH_MARGIN", "7200")],
-    ));
+    // The role's hour is over, while the 12-hour MFA session is still good.
+    lapse(&f, "role-admin.json");
+    let run = ok(f.run(&["use", "admin", "--shell", "bash"]));
     assert!(run.stdout.contains("ASIAFAKEROLE"));
     assert_eq!(f.sts.count("GetSessionToken"), 1);
     assert_eq!(f.sts.count("AssumeRole"), 2);
@@ -233,6 +244,12 @@ fn role_chaining_beyond_an_hour_is_explained() {
     let run = f.run(&["use", "deep", "--shell", "bash", "--token-code", GOOD_CODE]);
     run.assert_fails(2, "role chaining");
     assert!(run.stderr.contains("duration_seconds = 3600"), "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("assumed from the role of profile 'admin'"),
+        "{run:#?}"
+    );
+    assert_eq!(f.sts.requests().len(), 0, "said before any code is spent");
     let f = roles_fixture("");
     std::fs::write(
         f.path(".aws/config"),
@@ -480,16 +497,14 @@ fn sts_faults_leave_the_cache_unchanged() {
 fn a_revoked_cached_mfa_session_is_replaced_with_a_new_code() {
     let f = roles_fixture("");
     f.login("admin");
-    // The role session lapses (margin); the cached MFA session is then refused by AWS.
+    // The role session lapses; the cached MFA session is then refused by AWS.
+    lapse(&f, "role-admin.json");
     f.sts.then([Fault::Error(
         403,
         "ExpiredToken",
         "The security token included in the request is expired",
     )]);
-    let run = ok(f.run_env(
-        &["use", "admin", "--shell", "bash", "--token-code", GOOD_CODE],
-        &[("MFAENV_REFRESH_MARGIN", "7200")],
-    ));
+    let run = ok(f.run(&["use", "admin", "--shell", "bash", "--token-code", GOOD_CODE]));
     assert!(
         run.stderr
             .contains("no longer accepts the cached MFA session"),
@@ -504,10 +519,201 @@ fn a_revoked_cached_mfa_session_is_replaced_with_a_new_code() {
         "ExpiredToken",
         "The security token included in the request is expired",
     )]);
-    let run = f.run_env(
-        &["use", "admin", "--shell", "bash"],
-        &[("MFAENV_REFRESH_MARGIN", "7200")],
-    );
+    lapse(&f, "role-admin.json");
+    let run = f.run(&["use", "admin", "--shell", "bash"]);
     assert_eq!(run.code, Some(2), "no terminal to ask on: {run:#?}");
     assert_eq!(run.stdout, "");
+}
+
+const ROLE_LONG: &str = "arn:aws:iam::210987654321:role/long";
+
+/// `long` asks for two hours on top of the profile with keys; `onlong` is a role assumed from
+/// it (role chaining, an hour).
+fn long_fixture() -> Fixture {
+    let f = roles_fixture(&format!(
+        "\n[profile long]\nrole_arn = {ROLE_LONG}\nsource_profile = base\nduration_seconds = 7200\n\n\
+         [profile onlong]\nrole_arn = {ROLE_DEV}\nsource_profile = long\n"
+    ));
+    f.sts.max_session(ROLE_LONG, 43200);
+    f
+}
+
+#[test]
+fn a_role_longer_than_an_hour_is_assumed_with_the_long_term_keys_and_one_code() {
+    let f = long_fixture();
+    let run = f.login("long");
+    assert!(
+        run.stdout
+            .contains("export AWS_ACCESS_KEY_ID='ASIAFAKEROLE"),
+        "{run:#?}"
+    );
+    assert!(
+        run.stderr.contains("role session valid for 1h 59m")
+            || run.stderr.contains("role session valid for 2h 00m"),
+        "{run:#?}"
+    );
+    let reqs = f.sts.requests();
+    assert_eq!(reqs.len(), 1, "no GetSessionToken: {reqs:#?}");
+    let r = &reqs[0];
+    assert_eq!(r.params["Action"], "AssumeRole");
+    assert_eq!(r.params["RoleArn"], ROLE_LONG);
+    assert_eq!(r.params["DurationSeconds"], "7200");
+    assert_eq!(r.params["SerialNumber"], SERIAL);
+    assert_eq!(r.params["TokenCode"], GOOD_CODE);
+    assert_eq!(
+        r.access_key_id, ACCESS_KEY_ID,
+        "signed with the long-term keys"
+    );
+    assert!(!r.session_signed);
+    // Cached as the role's session: the next use needs no code and no request.
+    assert!(f.path(".cache/mfaenv/role-long.json").exists());
+    assert!(!f.path(".cache/mfaenv/mfa-base.json").exists());
+    let again = ok(f.run(&["use", "long", "--shell", "bash"]));
+    assert_eq!(again.stdout, run.stdout);
+    assert_eq!(f.sts.requests().len(), 1);
+    // A role of an hour on the same identity shares the MFA session, which this code did not
+    // make: it needs a code of its own (no terminal here, so it says so).
+    let short = f.run(&["use", "admin", "--shell", "bash"]);
+    assert_eq!(short.code, Some(2), "{short:#?}");
+    f.login("admin");
+    assert_eq!(f.sts.count("GetSessionToken"), 1);
+}
+
+#[test]
+fn a_role_chained_on_a_long_role_renews_from_the_long_roles_cached_session() {
+    let f = long_fixture();
+    let run = f.login("onlong");
+    assert!(run.stderr.contains("role session valid for"), "{run:#?}");
+    let reqs = f.sts.requests();
+    assert_eq!(reqs.len(), 2, "{reqs:#?}");
+    assert_eq!(reqs[0].params["RoleArn"], ROLE_LONG);
+    assert!(!reqs[0].session_signed);
+    assert_eq!(reqs[1].params["RoleArn"], ROLE_DEV);
+    assert!(reqs[1].session_signed && reqs[1].access_key_id.starts_with("ASIAFAKEROLE"));
+    // The chained role's hour is over: renewed from long's cached session, without a code.
+    lapse(&f, "role-onlong.json");
+    ok(f.run(&["use", "onlong", "--shell", "bash"]));
+    assert_eq!(f.sts.count("AssumeRole"), 3);
+    assert!(!f.sts.requests()[2].params.contains_key("TokenCode"));
+    // And long itself is served from the cache.
+    ok(f.run(&["use", "long", "--shell", "bash"]));
+    assert_eq!(f.sts.requests().len(), 3);
+    // Logging out of onlong leaves nothing to renew it from silently.
+    ok(f.run(&["logout", "onlong", "--shell", "bash"]));
+    assert!(!f.path(".cache/mfaenv/role-long.json").exists());
+    let run = f.run(&["use", "onlong", "--shell", "bash"]);
+    assert_eq!(run.code, Some(2), "a new code is needed: {run:#?}");
+}
+
+#[test]
+fn duration_flag_is_for_mfa_sessions_and_a_long_role_keeps_its_duration_seconds() {
+    let f = long_fixture();
+    let run = ok(f.run(&[
+        "use",
+        "long",
+        "--shell",
+        "bash",
+        "--token-code",
+        GOOD_CODE,
+        "--duration",
+        "1h",
+    ]));
+    assert!(
+        run.stderr.contains("--duration 3600 s is for MFA sessions; role arn:aws:iam::210987654321:role/long of profile 'long' is assumed with your code for its duration_seconds (7200 s)"),
+        "{run:#?}"
+    );
+    assert_eq!(f.sts.requests()[0].params["DurationSeconds"], "7200");
+}
+
+#[test]
+fn a_role_asked_for_more_than_its_max_session_duration_is_explained() {
+    let f = long_fixture();
+    // The role's owner never raised its MaxSessionDuration from AWS's default hour.
+    f.sts.max_session(ROLE_LONG, 3600);
+    let run = f.run(&["use", "long", "--shell", "bash", "--token-code", GOOD_CODE]);
+    run.assert_fails(2, "MaxSessionDuration");
+    assert!(
+        run.stderr
+            .contains("role arn:aws:iam::210987654321:role/long of profile 'long'"),
+        "{run:#?}"
+    );
+    assert!(run.stderr.contains("duration_seconds"), "{run:#?}");
+    assert!(!run.stderr.contains("another role"), "{run:#?}");
+    assert!(!f.path(".cache/mfaenv/role-long.json").exists());
+}
+
+#[test]
+fn a_role_session_of_an_hour_or_less_says_role_session() {
+    let f = roles_fixture("");
+    let run = f.login("admin");
+    assert!(run.stderr.contains("role session valid for"), "{run:#?}");
+    assert!(!run.stderr.contains("MFA session"), "{run:#?}");
+    let run = f.login("base");
+    assert!(run.stderr.contains("MFA session valid for"), "{run:#?}");
+}
+
+#[test]
+fn verbose_names_the_sts_endpoint_used() {
+    let f = Fixture::new();
+    let run = ok(f.run(&[
+        "use",
+        "foobar",
+        "--shell",
+        "bash",
+        "--token-code",
+        GOOD_CODE,
+        "-v",
+    ]));
+    assert!(
+        run.stderr
+            .contains(&format!("mfaenv: STS endpoint {}/", f.sts.url)),
+        "{run:#?}"
+    );
+    // AWS_ENDPOINT_URL (all services) is followed too, as the SDK's rules say.
+    let mut cmd = f.cmd(&[
+        "use",
+        "foobar",
+        "--shell",
+        "bash",
+        "--token-code",
+        GOOD_CODE,
+        "-v",
+        "--force",
+    ]);
+    cmd.env_remove("AWS_ENDPOINT_URL_STS")
+        .env("AWS_ENDPOINT_URL", &f.sts.url);
+    let run = ok(Run::from(cmd.output().unwrap()));
+    assert!(
+        run.stderr
+            .contains(&format!("mfaenv: STS endpoint {}/", f.sts.url)),
+        "{run:#?}"
+    );
+}
+
+#[test]
+fn server_text_in_a_role_notice_is_inert() {
+    let f = roles_fixture("");
+    // A hostile endpoint's AssumedRoleUser: an account that retitles the terminal and forges
+    // a line of its own.
+    f.sts
+        .assumed_arn("arn:aws:sts::21098\x1b]0;pwned\x07\r\nmfaenv: all good:assumed-role/admin/x");
+    let run = f.login("admin");
+    assert!(
+        !run.stderr
+            .trim_end_matches('\n')
+            .chars()
+            .any(char::is_control),
+        "{run:#?}"
+    );
+    assert_eq!(run.stderr.lines().count(), 1, "{run:#?}");
+    assert!(run.stderr.contains("role session valid for"), "{run:#?}");
+}
+
+#[test]
+fn a_wrong_code_for_a_long_role_is_said_as_for_any_code() {
+    let f = long_fixture();
+    let run = f.run(&["use", "long", "--shell", "bash", "--token-code", "111111"]);
+    run.assert_fails(1, "AWS rejected the MFA code");
+    assert_eq!(f.sts.count("AssumeRole"), 1);
+    assert!(!f.path(".cache/mfaenv/role-long.json").exists());
 }

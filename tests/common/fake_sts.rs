@@ -31,9 +31,29 @@ pub const ROLE_TOKEN: &str = "RoLeToKeNmArKeR//////////wEaCXVzLWVhc3QtMSJHMEUCIQ
 /// The IAM user the long-term keys belong to.
 pub const USER_ARN: &str = "arn:aws:iam::123456789012:user/alice";
 
+/// A broken shape of an otherwise successful answer (GetSessionToken or AssumeRole).
+#[derive(Clone, Debug)]
+pub enum Shape {
+    /// This element (`Credentials`, `AccessKeyId`, `SecretAccessKey`, `SessionToken`,
+    /// `Expiration`) left out.
+    Without(&'static str),
+    /// This element present but empty.
+    Empty(&'static str),
+    /// `Expiration` holding this text.
+    Expiration(&'static str),
+    /// `Expiration` this many seconds from now (negative: already past).
+    ExpiresIn(i64),
+}
+
 /// A way to answer one request instead of the normal checks.
 #[derive(Clone, Debug)]
 pub enum Fault {
+    /// The normal answer, broken in this way.
+    Answer(Shape),
+    /// 200 with a body that never ends (chunked), pausing this long between chunks.
+    Endless(Option<Duration>),
+    /// 200 declaring a body of 10 GB and sending it as fast as it can.
+    Huge,
     /// 403 AccessDenied with this message.
     AccessDenied(&'static str),
     /// 400 or 403 with this error code and message.
@@ -68,6 +88,16 @@ struct State {
     requests: Vec<Request>,
     good_codes: Vec<String>,
     handout: Option<(String, String, String)>,
+    max_session: HashMap<String, u64>,
+    assumed_arn: Option<String>,
+}
+
+/// What the normal checks need to know, copied out of the shared state for one request.
+struct Rules {
+    good_codes: Vec<String>,
+    handout: Option<(String, String, String)>,
+    max_session: HashMap<String, u64>,
+    assumed_arn: Option<String>,
 }
 
 /// A running fake STS; it stops when the test process ends.
@@ -114,6 +144,23 @@ impl FakeSts {
     pub fn hand_out(&self, key_id: &str, secret: &str, token: &str) -> &Self {
         self.state.lock().unwrap().handout =
             Some((key_id.to_owned(), secret.to_owned(), token.to_owned()));
+        self
+    }
+
+    /// Gives a role a MaxSessionDuration (every role has 3600 s, AWS's default, unless set).
+    pub fn max_session(&self, role_arn: &str, seconds: u64) -> &Self {
+        self.state
+            .lock()
+            .unwrap()
+            .max_session
+            .insert(role_arn.to_owned(), seconds);
+        self
+    }
+
+    /// Answers AssumeRole with this `AssumedRoleUser` ARN: for proving that server text is
+    /// made inert.
+    pub fn assumed_arn(&self, arn: &str) -> &Self {
+        self.state.lock().unwrap().assumed_arn = Some(arn.to_owned());
         self
     }
 
@@ -173,17 +220,35 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
         session_signed: header("x-amz-security-token").is_some(),
         raw: format!("{head}{body}"),
     };
-    let (fault, good_codes, handout) = {
+    let (fault, rules) = {
         let mut s = state.lock().unwrap();
         s.requests.push(request.clone());
         let fault = s.faults.pop_front().or_else(|| s.always.clone());
-        (fault, s.good_codes.clone(), s.handout.clone())
+        let rules = Rules {
+            good_codes: s.good_codes.clone(),
+            handout: s.handout.clone(),
+            max_session: s.max_session.clone(),
+            assumed_arn: s.assumed_arn.clone(),
+        };
+        (fault, rules)
     };
-    let answer = |r: &Request, codes: &[String]| answer(r, codes, handout.as_ref());
+    let mut stream = stream;
     let (status, body) = match fault {
         Some(Fault::Delay(d)) => {
             thread::sleep(d);
-            answer(&request, &good_codes)
+            answer(&request, &rules)
+        }
+        Some(Fault::Answer(shape)) => match answer(&request, &rules) {
+            (200, body) => (200, broken(&body, &shape)),
+            other => other,
+        },
+        Some(Fault::Endless(pause)) => {
+            endless(&mut stream, pause);
+            return;
+        }
+        Some(Fault::Huge) => {
+            huge(&mut stream);
+            return;
         }
         Some(Fault::Hangup) => return,
         Some(Fault::Garbage) => (200, "this is not xml <<<".to_owned()),
@@ -200,7 +265,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
                 error_xml(code, "We encountered an internal error. Please try again."),
             )
         }
-        None => answer(&request, &good_codes),
+        None => answer(&request, &rules),
     };
     let reason = match status {
         200 => "OK",
@@ -214,17 +279,78 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
         "HTTP/1.1 {status} {reason}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nx-amzn-RequestId: 4c7c3f1e-0000-4000-8000-000000000000\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
-    let mut stream = stream;
     let _ = stream.write_all(response.as_bytes());
     let _ = stream.flush();
 }
 
+/// The start of a plausible answer, then filler without end, until the client hangs up.
+fn endless(stream: &mut TcpStream, pause: Option<Duration>) {
+    let head = "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n";
+    if stream.write_all(head.as_bytes()).is_err() {
+        return;
+    }
+    let start = "<GetSessionTokenResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">";
+    let filler = match pause {
+        // A slow drip: a few bytes at a time, each chunk well within any read time-out.
+        Some(_) => "<!-- -->".to_owned(),
+        None => " ".repeat(64 * 1024),
+    };
+    let mut chunk = start.to_owned();
+    loop {
+        let framed = format!("{:x}\r\n{chunk}\r\n", chunk.len());
+        if stream.write_all(framed.as_bytes()).is_err() {
+            return;
+        }
+        if let Some(p) = pause {
+            thread::sleep(p);
+        }
+        chunk.clone_from(&filler);
+    }
+}
+
+/// Declares 10 GB and sends filler as fast as the client reads it.
+fn huge(stream: &mut TcpStream) {
+    let head = "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 10000000000\r\n\r\n";
+    if stream.write_all(head.as_bytes()).is_err() {
+        return;
+    }
+    let filler = vec![b' '; 64 * 1024];
+    while stream.write_all(&filler).is_ok() {}
+}
+
+/// A success answer broken as `shape` says.
+fn broken(body: &str, shape: &Shape) -> String {
+    let element = |tag: &str| {
+        let open = format!("<{tag}>");
+        let close = format!("</{tag}>");
+        let start = body.find(&open).expect("element in the answer");
+        let end = body.find(&close).expect("element in the answer") + close.len();
+        (start, end, open, close)
+    };
+    let replace = |tag: &str, text: &str| {
+        let (start, end, open, close) = element(tag);
+        format!("{}{open}{text}{close}{}", &body[..start], &body[end..])
+    };
+    match shape {
+        Shape::Without(tag) => {
+            let (start, end, _, _) = element(tag);
+            format!("{}{}", &body[..start], &body[end..])
+        }
+        Shape::Empty(tag) => replace(tag, ""),
+        Shape::Expiration(text) => replace("Expiration", text),
+        Shape::ExpiresIn(secs) => {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap()
+                .as_secs() as i64;
+            replace("Expiration", &rfc3339((now + secs) as u64))
+        }
+    }
+}
+
 /// What real STS would say to a well-formed request.
-fn answer(
-    r: &Request,
-    good_codes: &[String],
-    handout: Option<&(String, String, String)>,
-) -> (u16, String) {
+fn answer(r: &Request, rules: &Rules) -> (u16, String) {
+    let (good_codes, handout) = (&rules.good_codes, rules.handout.as_ref());
     let p = |k: &str| r.params.get(k).map(String::as_str).unwrap_or("");
     if r.access_key_id != ACCESS_KEY_ID && !r.access_key_id.starts_with("ASIA") {
         return (
@@ -280,7 +406,7 @@ fn answer(
 </GetCallerIdentityResponse>"#
             ),
         ),
-        "AssumeRole" => assume_role(r),
+        "AssumeRole" => assume_role(r, rules),
         other => (
             400,
             error_xml(
@@ -291,12 +417,26 @@ fn answer(
     }
 }
 
-/// AssumeRole as STS answers it for a caller holding an MFA session (or a role session, with
-/// role chaining's one-hour limit).
-fn assume_role(r: &Request) -> (u16, String) {
+/// AssumeRole as STS answers it. The role's trust policy requires MFA: the caller signs with
+/// the long-term keys plus `SerialNumber`/`TokenCode`, or with a session made with MFA (the
+/// MFA session, or a role's). Any call signed with a session is role chaining, limited to one
+/// hour as AWS limits it; and no role grants more than its MaxSessionDuration.
+fn assume_role(r: &Request, rules: &Rules) -> (u16, String) {
     let p = |k: &str| r.params.get(k).map(String::as_str).unwrap_or("");
-    let chained = r.access_key_id.starts_with(ROLE_KEY_PREFIX);
-    if !r.session_signed || !(r.access_key_id == SESSION_KEY_ID || chained) {
+    let with_session = r.session_signed
+        && (r.access_key_id == SESSION_KEY_ID || r.access_key_id.starts_with(ROLE_KEY_PREFIX));
+    let long_term = !r.session_signed && r.access_key_id == ACCESS_KEY_ID;
+    if long_term && !p("SerialNumber").is_empty() {
+        if p("SerialNumber") != SERIAL || !rules.good_codes.iter().any(|c| c == p("TokenCode")) {
+            return (
+                403,
+                error_xml(
+                    "AccessDenied",
+                    "MultiFactorAuthentication failed with invalid MFA one time pass code. ",
+                ),
+            );
+        }
+    } else if !with_session {
         return (
             403,
             error_xml(
@@ -306,7 +446,7 @@ fn assume_role(r: &Request) -> (u16, String) {
         );
     }
     let duration: u64 = p("DurationSeconds").parse().unwrap_or(3600);
-    if chained && duration > 3600 {
+    if with_session && duration > 3600 {
         return (
             400,
             error_xml(
@@ -316,6 +456,16 @@ fn assume_role(r: &Request) -> (u16, String) {
         );
     }
     let arn = p("RoleArn");
+    let max = rules.max_session.get(arn).copied().unwrap_or(3600);
+    if duration > max {
+        return (
+            400,
+            error_xml(
+                "ValidationError",
+                "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+            ),
+        );
+    }
     let Some(account) = arn
         .strip_prefix("arn:aws:iam::")
         .and_then(|r| r.split(':').next())
@@ -325,8 +475,12 @@ fn assume_role(r: &Request) -> (u16, String) {
     let role = arn.rsplit('/').next().unwrap_or("role");
     let session_name = p("RoleSessionName");
     let key_id = format!("{ROLE_KEY_PREFIX}{:0>8}", role.len());
+    let assumed = match &rules.assumed_arn {
+        Some(a) => xml_escape(a),
+        None => format!("arn:aws:sts::{account}:assumed-role/{role}/{session_name}"),
+    };
     let user = format!(
-        "\n    <AssumedRoleUser>\n      <AssumedRoleId>AROAFAKE:{session_name}</AssumedRoleId>\n      <Arn>arn:aws:sts::{account}:assumed-role/{role}/{session_name}</Arn>\n    </AssumedRoleUser>"
+        "\n    <AssumedRoleUser>\n      <AssumedRoleId>AROAFAKE:{session_name}</AssumedRoleId>\n      <Arn>{assumed}</Arn>\n    </AssumedRoleUser>"
     );
     let handout = (key_id, ROLE_SECRET.to_owned(), ROLE_TOKEN.to_owned());
     (
@@ -396,6 +550,7 @@ fn error_xml(code: &str, message: &str) -> String {
     } else {
         "Sender"
     };
+    let (code, message) = (xml_escape(code), xml_escape(message));
     format!(
         r#"<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
   <Error>
