@@ -291,7 +291,12 @@ fn check_writable(target: &Path, meta: &fs::Metadata) -> io::Result<()> {
     }
     // Opening for writing (without truncating) is the one test of write access that knows
     // every rule (ACLs, read-only mounts); it changes nothing.
-    match fs::OpenOptions::new().write(true).open(target) {
+    let mut options = fs::OpenOptions::new();
+    options.write(true);
+    // A FIFO swapped in since the check above must not hang the edit.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    match options.open(target) {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::PermissionDenied => Err(read_only()),
         Err(e) => Err(e),
