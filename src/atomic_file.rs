@@ -107,20 +107,27 @@ pub fn sweep_leftovers(dir: &Path, name: Option<&str>) {
     }
 }
 
+/// The start of the names of the temp files of target `name`: `.NAME.mfaenv-`, with NAME cut
+/// short when the whole temp name would pass the 255 bytes a file name may have (a target
+/// that fits must not fail for its temp file's sake).
+fn temp_prefix(name: &str) -> String {
+    // `PID-N.tmp` with both numbers at their widest.
+    const TAIL: usize = ".mfaenv-".len() + "4294967295-4294967295.tmp".len() + 1;
+    let mut cut = name.len().min(255 - TAIL);
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!(".{}.mfaenv-", &name[..cut])
+}
+
 /// Whether `file` is the name of one of our temp files (of target `name`, when given).
 fn is_temp_name(file: &str, name: Option<&str>) -> bool {
-    let Some(rest) = file.strip_prefix('.') else {
+    if !file.ends_with(".tmp") {
         return false;
-    };
-    let Some(rest) = rest.strip_suffix(".tmp") else {
-        return false;
-    };
+    }
     match name {
-        Some(name) => rest
-            .strip_prefix(name)
-            .and_then(|r| r.strip_prefix(".mfaenv-"))
-            .is_some(),
-        None => rest.contains(".mfaenv-"),
+        Some(name) => file.starts_with(&temp_prefix(name)),
+        None => file.starts_with('.') && file.contains(".mfaenv-"),
     }
 }
 
@@ -176,7 +183,11 @@ impl TempFile {
         let mut attempts = 0;
         loop {
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-            let path = dir.join(format!(".{name}.mfaenv-{}-{n}.tmp", std::process::id()));
+            let path = dir.join(format!(
+                "{}{}-{n}.tmp",
+                temp_prefix(name),
+                std::process::id()
+            ));
             let mut options = fs::OpenOptions::new();
             // create_new is O_EXCL: never write into a file someone else placed there.
             options.write(true).create_new(true);
@@ -286,6 +297,19 @@ mod tests {
         assert!(!is_temp_name(".config.mfaenv.lock", None));
         assert!(!is_temp_name("config.mfaenv.bak", None));
         assert!(!is_temp_name("mfa-x.json", None));
+        let long = "é".repeat(120);
+        let prefix = temp_prefix(&long);
+        assert!(prefix.len() + "4294967295-4294967295.tmp".len() <= 255);
+        assert!(is_temp_name(&format!("{prefix}1-0.tmp"), Some(&long)));
+    }
+
+    #[test]
+    fn a_long_name_that_fits_gets_a_temp_file_that_fits() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x".repeat(250));
+        write_atomic(&path, b"whole", None).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "whole");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]

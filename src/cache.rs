@@ -480,6 +480,23 @@ mod tests {
     }
 
     #[test]
+    fn a_lock_held_too_long_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path().to_path_buf()).unwrap();
+        let _held = cache
+            .lock(&name("p"), || panic!("free lock waited"))
+            .unwrap();
+        let started = std::time::Instant::now();
+        let err = cache
+            .lock_within(&name("p"), Duration::from_millis(200), || {})
+            .unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert!(matches!(err, LockError::Busy { .. }));
+        let lock = dir.path().join("p.lock").display().to_string();
+        assert!(err.to_string().contains(&lock), "{err}");
+    }
+
+    #[test]
     fn the_lock_is_exclusive() {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::open(dir.path().to_path_buf()).unwrap();

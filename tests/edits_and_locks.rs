@@ -418,3 +418,79 @@ fn spawn(f: &Fixture, args: &[&str]) -> Child {
         .spawn()
         .unwrap()
 }
+
+/// Profiles `s0`…: keys, no `mfa_serial` yet, each in a section of its own.
+fn setup_fixture(n: usize) -> Fixture {
+    let config: String = (0..n)
+        .map(|i| format!("[profile s{i}]\nregion = eu-west-1\n\n"))
+        .collect();
+    let credentials: String = (0..n)
+        .map(|i| {
+            format!(
+                "[s{i}]\naws_access_key_id = {}\naws_secret_access_key = {LONG_TERM_SECRET}\n\n",
+                common::fake_sts::ACCESS_KEY_ID
+            )
+        })
+        .collect();
+    Fixture::with_files(&config, &credentials)
+}
+
+/// `mfaenv setup PROFILE` on a pseudo-terminal of its own, then its exit code.
+fn setup_on_a_terminal(f: &Fixture, profile: &str) -> rexpect::session::PtySession {
+    let mut cmd = f.sh(&format!("\"$MFAENV\" setup {profile}; echo \"rc=$?\""));
+    cmd.stdin(Stdio::inherit());
+    rexpect::session::spawn_command(cmd, Some(20_000)).unwrap()
+}
+
+#[test]
+fn concurrent_setup_runs_on_terminals_all_save() {
+    const RUNS: usize = 6;
+    let f = setup_fixture(RUNS);
+    let mut terms: Vec<_> = (0..RUNS)
+        .map(|i| setup_on_a_terminal(&f, &format!("s{i}")))
+        .collect();
+    for t in &mut terms {
+        t.exp_string("[arn:aws:iam::123456789012:mfa/alice]: ")
+            .unwrap();
+        t.send_line("").unwrap();
+        t.exp_string("[Y/n]").unwrap();
+    }
+    // Every answer at once, so the saves overlap.
+    for t in &mut terms {
+        t.send_line("y").unwrap();
+    }
+    for (i, t) in terms.iter_mut().enumerate() {
+        t.exp_string(&format!("saved mfa_serial for profile 's{i}'"))
+            .unwrap();
+        t.exp_string("rc=0").unwrap();
+    }
+    let text = std::fs::read_to_string(f.path(".aws/config")).unwrap();
+    for i in 0..RUNS {
+        assert!(
+            text.contains(&format!(
+                "[profile s{i}]\nregion = eu-west-1\nmfa_serial = {ARN}\n"
+            )),
+            "s{i} said saved but is not in the file:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn setup_refuses_a_read_only_config_with_one_clear_line() {
+    let f = setup_fixture(1);
+    let config = f.path(".aws/config");
+    let before = std::fs::read_to_string(&config).unwrap();
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let mut t = setup_on_a_terminal(&f, "s0");
+    t.exp_string("[arn:aws:iam::123456789012:mfa/alice]: ")
+        .unwrap();
+    t.send_line("").unwrap();
+    t.exp_string("[Y/n]").unwrap();
+    t.send_line("y").unwrap();
+    let said = t.exp_string("rc=1").unwrap();
+    assert!(said.contains("is read-only; not replacing it"), "{said}");
+    assert!(said.contains(&config.display().to_string()), "{said}");
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), before);
+    assert_eq!(mode(&config), 0o444);
+    assert!(!f.path(".aws/config.mfaenv.bak").exists());
+}
