@@ -4,14 +4,18 @@
 //! written atomically (temp file, fsync, rename) so that a crash never leaves half a file.
 //! A lock per identity makes concurrent shells ask for one code, not one each.
 
-use crate::atomic_file::{create_private_dir, write_atomic};
+use crate::atomic_file::{create_private_dir, sweep_leftovers, write_atomic};
 use crate::error::{Error, Result, printable};
+use crate::lock::{LockError, Owner};
 use crate::profile::ProfileName;
 use crate::session::{Secret, Session, rfc3339};
 use serde_json::{Value, json};
-use std::fs::{self, File, OpenOptions};
-use std::io::ErrorKind;
+use std::fs::{self, OpenOptions};
+use std::io::{ErrorKind, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -60,20 +64,24 @@ pub enum Lookup {
     Ignored(String),
 }
 
+/// How long `use` waits for another process getting a session for the same identity: that
+/// one may be waiting for a person to find their phone and type a code (three tries, each
+/// within a 30 s code window), then for STS.
+pub const LOCK_WAIT: Duration = Duration::from_secs(120);
+
 /// The cache directory of this user.
 #[derive(Clone, Debug)]
 pub struct Cache {
     dir: PathBuf,
+    /// Cleared once a write failed (or its lock could not be made): the rest of the run goes
+    /// on without storing, having warned once.
+    writable: Arc<AtomicBool>,
 }
 
 /// Held while one process asks for a code and calls STS for an identity; dropped, it lets
-/// the next one in (which then finds the fresh session in the cache).
-#[derive(Debug)]
-pub struct Lock {
-    _file: File,
-    /// Whether another process held it first (and so may have stored a fresh session).
-    pub waited: bool,
-}
+/// the next one in (which then finds the fresh session in the cache). `waited` says whether
+/// another process held it first (and so may have stored a fresh session).
+pub type Lock = crate::lock::FileLock;
 
 /// The cache directory: `$XDG_CACHE_HOME/mfaenv` or `~/.cache/mfaenv`; `%LOCALAPPDATA%\mfaenv`.
 pub fn default_dir() -> Option<PathBuf> {
@@ -113,10 +121,25 @@ impl Cache {
                 )));
             }
             if meta.mode() & 0o077 != 0 {
-                fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).map_err(fail)?;
+                // Only take from others: a directory its owner made read-only stays so.
+                fs::set_permissions(&dir, fs::Permissions::from_mode(meta.mode() & 0o700))
+                    .map_err(fail)?;
             }
         }
-        Ok(Cache { dir })
+        Ok(Cache {
+            dir,
+            writable: Arc::new(AtomicBool::new(true)),
+        })
+    }
+
+    /// Whether sessions may still be stored in this run (no write has failed yet).
+    pub fn writable(&self) -> bool {
+        self.writable.load(Ordering::Relaxed)
+    }
+
+    /// Records that the cache cannot be written; whether that is news (so warn only then).
+    pub fn mark_unwritable(&self) -> bool {
+        self.writable.swap(false, Ordering::Relaxed)
     }
 
     /// The directory, for messages.
@@ -161,32 +184,29 @@ impl Cache {
         let path = self.path(kind, profile);
         write_atomic(&path, render(kind, entry).as_bytes(), None).map_err(|e| {
             Error::Runtime(format!(
-                "cannot save the session in {}: {e}; pass --no-cache to go without",
+                "cannot save the session in {}: {e}",
                 path.display()
             ))
         })
     }
 
-    /// Removes the session of `kind` for `profile`; whether there was one.
+    /// Removes the session of `kind` for `profile`, and what killed writes of it left;
+    /// whether there was one.
     pub fn remove(&self, kind: Kind, profile: &ProfileName) -> Result<bool> {
         let path = self.path(kind, profile);
-        match fs::remove_file(&path) {
-            Ok(()) => Ok(true),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(Error::Runtime(format!(
-                "cannot remove {}: {e}",
-                path.display()
-            ))),
+        if let Some(name) = path.file_name() {
+            sweep_leftovers(&self.dir, Some(&name.to_string_lossy()));
         }
+        remove_file(&path)
     }
 
-    /// Removes every session file; how many there were.
+    /// Removes every session file, and what killed writes left; how many sessions there were.
     pub fn clear(&self) -> Result<usize> {
+        sweep_leftovers(&self.dir, None);
         let mut removed = 0;
         for path in self.files()? {
-            fs::remove_file(&path)
-                .map_err(|e| Error::Runtime(format!("cannot remove {}: {e}", path.display())))?;
-            removed += 1;
+            // Another logout may have been first: not a failure, and not ours to count.
+            removed += usize::from(remove_file(&path)?);
         }
         Ok(removed)
     }
@@ -209,38 +229,39 @@ impl Cache {
             .collect())
     }
 
-    /// Waits for, then holds, the lock of `identity`. `on_wait` runs once if another process
-    /// holds it (to say why nothing happens).
-    pub fn lock(&self, identity: &ProfileName, on_wait: impl FnOnce()) -> Result<Lock> {
+    /// Waits (at most [`LOCK_WAIT`]) for, then holds, the lock of `identity`. `on_wait` runs
+    /// once if another process holds it (to say why nothing happens).
+    pub fn lock(
+        &self,
+        identity: &ProfileName,
+        on_wait: impl FnOnce(),
+    ) -> std::result::Result<Lock, LockError> {
+        self.lock_within(identity, LOCK_WAIT, on_wait)
+    }
+
+    /// [`Cache::lock`] with another bound.
+    pub fn lock_within(
+        &self,
+        identity: &ProfileName,
+        bound: Duration,
+        on_wait: impl FnOnce(),
+    ) -> std::result::Result<Lock, LockError> {
         let path = self
             .dir
             .join(format!("{}.lock", file_safe(identity.as_str())));
-        let fail = |e: std::io::Error| {
-            Error::Runtime(format!(
-                "cannot lock {}: {e}; pass --no-cache to go without",
-                path.display()
-            ))
-        };
-        let file = private_options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(fail)?;
-        let waited = match file.try_lock() {
-            Ok(()) => false,
-            Err(fs::TryLockError::WouldBlock) => {
-                on_wait();
-                file.lock().map_err(fail)?;
-                true
-            }
-            Err(fs::TryLockError::Error(e)) => return Err(fail(e)),
-        };
-        Ok(Lock {
-            _file: file,
-            waited,
-        })
+        crate::lock::acquire(&path, Owner::default(), bound, on_wait)
+    }
+}
+
+/// Removes `path`; whether it was there.
+fn remove_file(path: &Path) -> Result<bool> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(Error::Runtime(format!(
+            "cannot remove {}: {e}",
+            path.display()
+        ))),
     }
 }
 
@@ -303,11 +324,27 @@ fn parse(text: &str) -> Option<Entry> {
 /// The file's text, `None` when absent; an error (the reason) when it is not safe to trust:
 /// readable by others, not ours, or not a plain file.
 fn read_private(path: &Path) -> std::result::Result<Option<String>, String> {
-    let meta = match fs::symlink_metadata(path) {
-        Ok(meta) => meta,
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Checked on what was opened, not on a name that could change in between.
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let mut file = match options.open(path) {
+        Ok(file) => file,
+        // A logout at the same moment, or a name too long to be stored: nothing cached.
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e.to_string()),
+        #[cfg(unix)]
+        Err(e) if e.raw_os_error() == Some(libc::ENAMETOOLONG) => return Ok(None),
+        #[cfg(unix)]
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err("a symbolic link".into());
+        }
+        Err(e) => return Err(printable(&e.to_string())),
     };
+    let meta = file.metadata().map_err(|e| printable(&e.to_string()))?;
     if !meta.is_file() {
         return Err("not a plain file".into());
     }
@@ -324,28 +361,14 @@ fn read_private(path: &Path) -> std::result::Result<Option<String>, String> {
             ));
         }
     }
-    fs::read_to_string(path)
-        .map(Some)
-        .map_err(|e| printable(&e.to_string()))
-}
-
-/// Options that create files readable by their owner only.
-fn private_options() -> OpenOptions {
-    #[allow(unused_mut)]
-    let mut options = OpenOptions::new();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options
+    let mut text = String::new();
+    file.read_to_string(&mut text)
+        .map_err(|e| printable(&e.to_string()))?;
+    Ok(Some(text))
 }
 
 #[cfg(unix)]
-fn effective_uid() -> u32 {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    unsafe { libc::geteuid() }
-}
+use crate::lock::effective_uid;
 
 #[cfg(test)]
 mod tests {
@@ -456,6 +479,23 @@ mod tests {
         assert_eq!(file_safe("dev-1_a.b"), "dev-1_a.b");
         assert_eq!(file_safe("../x"), "..%2Fx");
         assert_eq!(file_safe("a b/é"), "a%20b%2F%C3%A9");
+    }
+
+    #[test]
+    fn a_lock_held_too_long_is_an_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path().to_path_buf()).unwrap();
+        let _held = cache
+            .lock(&name("p"), || panic!("free lock waited"))
+            .unwrap();
+        let started = std::time::Instant::now();
+        let err = cache
+            .lock_within(&name("p"), Duration::from_millis(200), || {})
+            .unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert!(matches!(err, LockError::Busy { .. }));
+        let lock = dir.path().join("p.lock").display().to_string();
+        assert!(err.to_string().contains(&lock), "{err}");
     }
 
     #[test]

@@ -4,10 +4,14 @@
 //! what reads the file back: `[` at column 0 opens a section, `#`/`;` at column 0 is a comment,
 //! an indented non-blank line continues the property above it, keys compare ASCII-case-insensitively.
 
-use crate::atomic_file::{create_private_dir, parent_dir, write_atomic};
+use crate::atomic_file::{
+    Attributes, create_private_dir, parent_dir, write_atomic, write_atomic_as,
+};
+use crate::lock::{LockError, Owner};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 const BOM: &str = "\u{feff}";
 /// The only whitespace the SDK parser trims; `.trim()` would also eat characters it keeps.
@@ -28,6 +32,8 @@ pub enum Saved {
         /// Where the old content was copied before the rewrite.
         backup: PathBuf,
     },
+    /// The file was rewritten without a backup ([`Backup::Never`]).
+    Rewritten,
     /// The file already held the value; nothing was written.
     Unchanged,
 }
@@ -149,13 +155,49 @@ pub fn set_property(text: &str, profile: &str, key: &str, value: &str) -> String
     out
 }
 
+/// How long an edit waits for another one of the same file before giving up.
+pub const LOCK_WAIT: Duration = Duration::from_secs(10);
+
+/// Whether an edit keeps the previous file as `NAME.mfaenv.bak`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backup {
+    /// Keep it, with the file's owner and mode (the config file: no secrets in it).
+    Keep,
+    /// Never write one: the credentials file holds long-term keys, and a copy of them is one
+    /// more place to leak from. Every edit of the credentials file must pass this.
+    Never,
+}
+
 /// Sets `key = value` in `profile`'s section of the config file at `path`, atomically and with a backup.
 pub fn save_property(path: &Path, profile: &str, key: &str, value: &str) -> io::Result<Saved> {
+    save_property_with(path, profile, key, value, Backup::Keep)
+}
+
+/// [`save_property`] for any AWS file, with or without a backup.
+///
+/// Concurrent edits of one file are serialised by a lock held around read, change and write,
+/// so every edit that succeeds is in the final file. The lock is `.NAME.mfaenv.lock` next to
+/// the file itself (after following links): the one place every editor of that file agrees
+/// on, whoever runs it (root under sudo, another `HOME` or `XDG_CACHE_HOME`), and a directory
+/// the edit must be able to write anyway. The file keeps its owner and mode; a file whose
+/// owner removed its write permission is refused, not replaced.
+pub fn save_property_with(
+    path: &Path,
+    profile: &str,
+    key: &str,
+    value: &str,
+    backup: Backup,
+) -> io::Result<Saved> {
     check_inputs(profile, key, value)?;
     // Writing through the link keeps dotfile managers' symlinks in place.
     let target = follow_links(path)?;
     let dir = parent_dir(&target);
-    let (old, permissions) = match fs::metadata(&target) {
+    if !dir.exists() {
+        create_private_dir(dir)?;
+    }
+    let _lock = lock_for(&target)?;
+    // Read under the lock: what another edit saved a moment ago is part of what we rewrite.
+    let (old, attributes) = match fs::metadata(&target) {
         // `AWS_CONFIG_FILE=/dev/null` is a common way to switch the file off: replacing the
         // device with a file (or writing a backup into /dev) must never happen.
         Ok(meta) if !meta.is_file() => {
@@ -164,8 +206,11 @@ pub fn save_property(path: &Path, profile: &str, key: &str, value: &str) -> io::
                 format!("{} is not a regular file; not editing it", target.display()),
             ));
         }
-        Ok(meta) => (Some(fs::read(&target)?), Some(meta.permissions())),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => (None, None),
+        Ok(meta) => {
+            check_writable(&target, &meta)?;
+            (Some(fs::read(&target)?), attributes_of(&meta))
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => (None, Attributes::default()),
         Err(e) => return Err(e),
     };
     let old_text = match &old {
@@ -180,20 +225,97 @@ pub fn save_property(path: &Path, profile: &str, key: &str, value: &str) -> io::
     let new_text = set_property(old_text, profile, key, value);
 
     let Some(old) = &old else {
-        create_private_dir(dir)?;
         write_atomic(&target, new_text.as_bytes(), None)?;
         return Ok(Saved::Created);
     };
     if new_text == old_text {
         return Ok(Saved::Unchanged);
     }
+    if backup == Backup::Never {
+        write_atomic_as(&target, new_text.as_bytes(), &attributes)?;
+        return Ok(Saved::Rewritten);
+    }
     // Next to the path the user knows, so it stays out of a dotfiles repository behind a link.
     let mut backup_name = path.file_name().unwrap_or_default().to_os_string();
     backup_name.push(".mfaenv.bak");
     let backup = path.with_file_name(backup_name);
-    write_atomic(&backup, old, permissions.clone())?;
-    write_atomic(&target, new_text.as_bytes(), permissions)?;
+    // The same owner and mode as the file: a copy must not be readable by more people.
+    write_atomic_as(&backup, old, &attributes)?;
+    write_atomic_as(&target, new_text.as_bytes(), &attributes)?;
     Ok(Saved::Updated { backup })
+}
+
+/// The lock that serialises edits of `target`.
+fn lock_for(target: &Path) -> io::Result<crate::lock::FileLock> {
+    let dir = parent_dir(target);
+    let mut name = std::ffi::OsString::from(".");
+    name.push(target.file_name().unwrap_or_default());
+    name.push(".mfaenv.lock");
+    #[allow(unused_mut)]
+    let mut owner = Owner::default();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        owner.directory = fs::metadata(dir).ok().map(|m| (m.uid(), m.gid()));
+    }
+    crate::lock::acquire(&dir.join(name), owner, LOCK_WAIT, || {}).map_err(|e| {
+        let kind = match e {
+            LockError::Busy { .. } => io::ErrorKind::WouldBlock,
+            LockError::Unusable { .. } => io::ErrorKind::PermissionDenied,
+        };
+        io::Error::new(kind, e.to_string())
+    })
+}
+
+/// Refuses a file its owner made read-only (root could write it, but must not override the
+/// choice) or that this user may not write.
+fn check_writable(target: &Path, meta: &fs::Metadata) -> io::Result<()> {
+    let read_only = || {
+        io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "{} is read-only; not replacing it (make it writable, e.g. chmod u+w, to let mfaenv edit it)",
+                target.display()
+            ),
+        )
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if meta.permissions().mode() & 0o200 == 0 {
+            return Err(read_only());
+        }
+    }
+    if meta.permissions().readonly() {
+        return Err(read_only());
+    }
+    // Opening for writing (without truncating) is the one test of write access that knows
+    // every rule (ACLs, read-only mounts); it changes nothing.
+    let mut options = fs::OpenOptions::new();
+    options.write(true);
+    // A FIFO swapped in since the check above must not hang the edit.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    match options.open(target) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => Err(read_only()),
+        Err(e) => Err(e),
+    }
+}
+
+/// The owner and mode of an existing file, for its replacement and its backup.
+fn attributes_of(meta: &fs::Metadata) -> Attributes {
+    #[cfg(unix)]
+    let owner = {
+        use std::os::unix::fs::MetadataExt;
+        Some((meta.uid(), meta.gid()))
+    };
+    #[cfg(not(unix))]
+    let owner = None;
+    Attributes {
+        permissions: Some(meta.permissions()),
+        owner,
+    }
 }
 
 /// Rejects what would not read back as exactly `key = value` in `[profile NAME]`.
@@ -626,10 +748,12 @@ mod tests {
         check_inputs("foo-bar_1.x@y", "mfa_serial", ARN).unwrap();
     }
 
+    /// The files in `dir`, but for the edit lock (which stays, empty and private).
     fn names(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| !n.ends_with(".mfaenv.lock"))
             .collect();
         names.sort();
         names
@@ -668,6 +792,10 @@ mod tests {
             assert_eq!(mode(&backup), 0o640);
         }
         assert_eq!(names(dir.path()), ["config", "config.mfaenv.bak"]);
+        let lock = dir.path().join(".config.mfaenv.lock");
+        assert_eq!(fs::read(&lock).unwrap(), b"");
+        #[cfg(unix)]
+        assert_eq!(mode(&lock), 0o600);
     }
 
     #[test]

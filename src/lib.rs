@@ -7,6 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod config_edit;
 pub mod error;
+pub mod lock;
 pub mod log;
 pub mod mfa;
 pub mod obtain;

@@ -6,6 +6,7 @@ use crate::cli::SessionArgs;
 use crate::config_edit::{self, Saved};
 use crate::error::printable;
 use crate::error::{Error, Result};
+use crate::lock::LockError;
 use crate::log::Log;
 use crate::mfa::{self, Asker, CodeSource, TokenCode};
 use crate::profile::{self, Files, MfaSerial, Profile, ProfileName, Role};
@@ -80,12 +81,21 @@ pub async fn session(named: Option<&str>, args: &SessionArgs, log: Log) -> Resul
         return Ok(finish(entry.session, &profile));
     }
     let lock = match &cache {
-        Some(c) => Some(c.lock(&profile.identity, || {
+        Some(c) => match c.lock(&profile.identity, || {
             log.notice(format_args!(
                 "mfaenv: another mfaenv is getting a session for '{}'; waiting for it",
                 profile.identity
             ))
-        })?),
+        }) {
+            Ok(lock) => Some(lock),
+            Err(e @ LockError::Busy { .. }) => return Err(Error::Runtime(e.to_string())),
+            // A cache that cannot be written (read-only, full, a name too long, a bad lock
+            // file) must not cost the session: it is only read from now on.
+            Err(e) => {
+                not_cached(c, &e, log);
+                None
+            }
+        },
         None => None,
     };
     // Whoever held the lock may have just stored what we need.
@@ -151,6 +161,28 @@ fn cached_for(
     made_here.then_some(entry)
 }
 
+/// Stores `entry` unless this run already found the cache unwritable. A failed write warns
+/// once and is otherwise ignored: by now the code has been used, so the session is printed
+/// all the same.
+fn keep(cache: &Cache, kind: Kind, profile: &ProfileName, entry: &Entry, log: Log) {
+    if !cache.writable() {
+        return;
+    }
+    if let Err(e) = cache.store(kind, profile, entry) {
+        not_cached(cache, &e, log);
+    }
+}
+
+/// The one warning of a run whose session cannot be cached.
+fn not_cached(cache: &Cache, why: &dyn std::fmt::Display, log: Log) {
+    if cache.mark_unwritable() {
+        log.notice(format_args!(
+            "mfaenv: {}; this session is not cached, so the next use asks for a code again",
+            printable(&why.to_string())
+        ));
+    }
+}
+
 fn open_cache(log: Log) -> Option<Cache> {
     let Some(dir) = cache::default_dir() else {
         log.notice(
@@ -161,7 +193,9 @@ fn open_cache(log: Log) -> Option<Cache> {
     match Cache::open(dir) {
         Ok(cache) => Some(cache),
         Err(e) => {
-            log.notice(format_args!("mfaenv: {e}"));
+            log.notice(format_args!(
+                "mfaenv: {e}; this session is not cached, so the next use asks for a code again"
+            ));
             None
         }
     }
@@ -284,8 +318,9 @@ async fn fetch(
                         Kind::Role => "role session",
                     }
                 ));
-                if let Some(c) = cache {
-                    c.remove(base_kind, base_key)?;
+                // Not fatal: the new session replaces the file anyway, or warns it cannot.
+                if let Some(Err(e)) = cache.map(|c| c.remove(base_kind, base_key)) {
+                    log.info(e);
                 }
                 base = new_base().await?;
                 from_cache = false;
@@ -300,7 +335,8 @@ async fn fetch(
         }
     };
     if let (Some(c), Some(last)) = (cache, rest.last()) {
-        c.store(
+        keep(
+            c,
             Kind::Role,
             &profile.name,
             &Entry {
@@ -309,7 +345,8 @@ async fn fetch(
                 mfa_serial: profile.mfa_serial.as_ref().map(ToString::to_string),
                 role_arn: Some(last.arn.clone()),
             },
-        )?;
+            log,
+        );
     }
     Ok(session)
 }
@@ -383,7 +420,8 @@ async fn direct_role_session(
     )
     .await?;
     if let Some(c) = cache {
-        c.store(
+        keep(
+            c,
             Kind::Role,
             &role.profile,
             &Entry {
@@ -392,7 +430,8 @@ async fn direct_role_session(
                 mfa_serial: Some(serial.to_string()),
                 role_arn: Some(role.arn.clone()),
             },
-        )?;
+            log,
+        );
     }
     Ok(session)
 }
@@ -425,7 +464,8 @@ async fn new_mfa_session(
     )
     .await?;
     if let Some(c) = cache {
-        c.store(
+        keep(
+            c,
             Kind::Mfa,
             &profile.identity,
             &Entry {
@@ -434,7 +474,8 @@ async fn new_mfa_session(
                 mfa_serial: Some(serial.to_string()),
                 role_arn: None,
             },
-        )?;
+            log,
+        );
     }
     Ok(session)
 }
@@ -559,6 +600,7 @@ pub async fn ask_and_save_serial(
                 format!("; the previous file is kept as {}", backup.display()),
             ),
             Saved::Created => ("saved", format!(" in a new {}", files.config.display())),
+            Saved::Rewritten => ("saved", String::new()),
             Saved::Unchanged => ("already had", String::new()),
         };
         eprintln!(
