@@ -157,7 +157,7 @@ fn status(log: Log) -> Output {
 
 /// The profiles usable with mfaenv and their cached sessions, as a table; no network.
 async fn list() -> Result<Output> {
-    let files = crate::profile::Files::locate();
+    let files = crate::profile::Files::locate()?;
     let set = crate::profile::load(&files).await?;
     let cache = cache::default_dir()
         .filter(|d| d.is_dir())
