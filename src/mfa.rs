@@ -384,6 +384,7 @@ fn run_mfa_process(command: &str, profile: &ProfileName) -> Result<TokenCode> {
         });
     }
     let timed_out = |child: &mut std::process::Child| {
+        kill_descendants(child.id());
         let _ = child.kill();
         let _ = child.wait();
         Error::Runtime(format!(
@@ -416,6 +417,43 @@ fn run_mfa_process(command: &str, profile: &ProfileName) -> Result<TokenCode> {
             "mfa_process of profile '{profile}' did not print a 6-digit code"
         ))
     })
+}
+
+/// Stops what `mfa_process`'s shell started (`sleep 99; ykman …` leaves the shell waiting for
+/// a child that would outlive it and keep the pipes open). It stays in mfaenv's process group,
+/// which must keep the terminal for a PIN prompt, so on Linux the descendants are found in
+/// /proc; elsewhere only the shell is stopped.
+fn kill_descendants(root: u32) {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return;
+        };
+        // (pid, parent pid) of every process: the parent is the 2nd field after the `(name)`.
+        let table: Vec<(u32, u32)> = entries
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+            .filter_map(|pid| {
+                let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+                let after_name = &stat[stat.rfind(')')? + 1..];
+                let ppid = after_name.split_whitespace().nth(1)?.parse().ok()?;
+                Some((pid, ppid))
+            })
+            .collect();
+        let mut found = vec![root];
+        let mut i = 0;
+        while let Some(&parent) = found.get(i) {
+            found.extend(table.iter().filter(|(_, pp)| *pp == parent).map(|(p, _)| *p));
+            i += 1;
+        }
+        for pid in found.into_iter().skip(1) {
+            if let Ok(pid) = libc::pid_t::try_from(pid) {
+                // SAFETY: kill takes plain integers.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+        }
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let _ = root;
 }
 
 #[cfg(test)]
