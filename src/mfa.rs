@@ -398,7 +398,9 @@ fn run_mfa_process(command: &str, profile: &ProfileName) -> Result<TokenCode> {
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
-            Ok(None) if started.elapsed() < timeout => std::thread::sleep(Duration::from_millis(10)),
+            Ok(None) if started.elapsed() < timeout => {
+                std::thread::sleep(Duration::from_millis(10))
+            }
             Ok(None) => return Err(timed_out(&mut child)),
             Err(e) => {
                 return Err(Error::Runtime(format!(
@@ -442,7 +444,12 @@ fn kill_descendants(root: u32) {
         let mut found = vec![root];
         let mut i = 0;
         while let Some(&parent) = found.get(i) {
-            found.extend(table.iter().filter(|(_, pp)| *pp == parent).map(|(p, _)| *p));
+            found.extend(
+                table
+                    .iter()
+                    .filter(|(_, pp)| *pp == parent)
+                    .map(|(p, _)| *p),
+            );
             i += 1;
         }
         for pid in found.into_iter().skip(1) {

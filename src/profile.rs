@@ -127,7 +127,13 @@ fn home_dir() -> Option<PathBuf> {
             .map(PathBuf::from)
             .filter(|p| p.is_absolute())
     };
-    var("HOME").or_else(|| if cfg!(windows) { var("USERPROFILE") } else { None })
+    var("HOME").or_else(|| {
+        if cfg!(windows) {
+            var("USERPROFILE")
+        } else {
+            None
+        }
+    })
 }
 
 /// A role to assume, as a profile with `role_arn` describes it.

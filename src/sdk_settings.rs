@@ -133,7 +133,8 @@ pub fn check(set: &ProfileSet, profile: &ProfileName, files: &Files) -> Result<(
             ));
         }
     }
-    let ignored = |f: Option<Found<'_>>| f.is_some_and(|f| f.value.trim().eq_ignore_ascii_case("true"));
+    let ignored =
+        |f: Option<Found<'_>>| f.is_some_and(|f| f.value.trim().eq_ignore_ascii_case("true"));
     if !ignored(s.lookup(
         "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
         "ignore_configured_endpoint_urls",
@@ -192,7 +193,15 @@ mod tests {
         ] {
             assert!(is_endpoint_url(good), "{good}");
         }
-        for bad in ["", " ", "https://", "sts.amazonaws.com", "ftp://x", "http://a b", "http:///x"] {
+        for bad in [
+            "",
+            " ",
+            "https://",
+            "sts.amazonaws.com",
+            "ftp://x",
+            "http://a b",
+            "http:///x",
+        ] {
             assert!(!is_endpoint_url(bad), "{bad:?}");
         }
     }

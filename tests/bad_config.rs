@@ -103,40 +103,164 @@ fn cases() -> Vec<Case> {
     cases
 }
 
+/// A row of [`sdk_panics`].
+type Row<'a> = (
+    &'a str,
+    Vec<(&'static str, &'a str)>,
+    Vec<&'static str>,
+    &'a str,
+    &'a str,
+);
+
 /// Every value of the environment or the profile on which the AWS SDK panics (or, for huge
 /// retry counts, retries past `--timeout`), each as a row: `(what, variables, variables to
 /// remove, extra config lines, needle)`.
 fn sdk_panics(serial: &'static str) -> Vec<Case> {
     const ATTEMPTS: &str = "is not a number of attempts from 1 to 100; set it to 3 (the default)";
-    const MODE: &str = "is not a retry mode the AWS SDK for Rust knows; set it to standard or adaptive";
+    const MODE: &str =
+        "is not a retry mode the AWS SDK for Rust knows; set it to standard or adaptive";
     const URL: &str = "is not an endpoint URL; set it to a URL such as https://";
     const MAX: &str = "AWS_MAX_ATTEMPTS";
     const EP: &str = "AWS_ENDPOINT_URL_STS";
-    let rows: Vec<(&str, Vec<(&'static str, &str)>, Vec<&'static str>, &str, &str)> = vec![
+    let rows: Vec<Row> = vec![
         ("AWS_MAX_ATTEMPTS=0", vec![(MAX, "0")], vec![], "", ATTEMPTS),
-        ("AWS_MAX_ATTEMPTS negative", vec![(MAX, "-1")], vec![], "", ATTEMPTS),
-        ("AWS_MAX_ATTEMPTS empty", vec![(MAX, "")], vec![], "", ATTEMPTS),
-        ("AWS_MAX_ATTEMPTS with a space", vec![(MAX, " 3")], vec![], "", ATTEMPTS),
-        ("AWS_MAX_ATTEMPTS not a number", vec![(MAX, "three")], vec![], "", ATTEMPTS),
-        ("AWS_MAX_ATTEMPTS over u32", vec![(MAX, "99999999999")], vec![], "", ATTEMPTS),
-        ("AWS_MAX_ATTEMPTS huge (retries past --timeout)", vec![(MAX, "4294967295")], vec![], "", ATTEMPTS),
-        ("max_attempts = 0", vec![], vec![MAX], "max_attempts = 0\n", ATTEMPTS),
-        ("max_attempts not a number", vec![], vec![MAX], "max_attempts = many\n", ATTEMPTS),
-        ("max_attempts huge", vec![], vec![MAX], "max_attempts = 1000000000\n", ATTEMPTS),
-        ("AWS_RETRY_MODE=bogus", vec![("AWS_RETRY_MODE", "bogus")], vec![], "", MODE),
-        ("AWS_RETRY_MODE=legacy (the AWS CLI's)", vec![("AWS_RETRY_MODE", "legacy")], vec![], "", MODE),
-        ("AWS_RETRY_MODE empty", vec![("AWS_RETRY_MODE", "")], vec![], "", MODE),
-        ("retry_mode = bogus", vec![], vec![], "retry_mode = bogus\n", MODE),
-        ("AWS_ENDPOINT_URL_STS empty", vec![(EP, "")], vec![], "", URL),
-        ("AWS_ENDPOINT_URL empty", vec![("AWS_ENDPOINT_URL", "")], vec![EP], "", URL),
-        ("endpoint_url empty", vec![], vec![EP], "endpoint_url =\n", URL),
-        ("[services] sts endpoint_url empty", vec![], vec![EP], "services = s\n[services s]\nsts =\n  endpoint_url =\n", URL),
-        ("AWS_ENDPOINT_URL_STS not a URL", vec![(EP, "sts here")], vec![], "", URL),
+        (
+            "AWS_MAX_ATTEMPTS negative",
+            vec![(MAX, "-1")],
+            vec![],
+            "",
+            ATTEMPTS,
+        ),
+        (
+            "AWS_MAX_ATTEMPTS empty",
+            vec![(MAX, "")],
+            vec![],
+            "",
+            ATTEMPTS,
+        ),
+        (
+            "AWS_MAX_ATTEMPTS with a space",
+            vec![(MAX, " 3")],
+            vec![],
+            "",
+            ATTEMPTS,
+        ),
+        (
+            "AWS_MAX_ATTEMPTS not a number",
+            vec![(MAX, "three")],
+            vec![],
+            "",
+            ATTEMPTS,
+        ),
+        (
+            "AWS_MAX_ATTEMPTS over u32",
+            vec![(MAX, "99999999999")],
+            vec![],
+            "",
+            ATTEMPTS,
+        ),
+        (
+            "AWS_MAX_ATTEMPTS huge (retries past --timeout)",
+            vec![(MAX, "4294967295")],
+            vec![],
+            "",
+            ATTEMPTS,
+        ),
+        (
+            "max_attempts = 0",
+            vec![],
+            vec![MAX],
+            "max_attempts = 0\n",
+            ATTEMPTS,
+        ),
+        (
+            "max_attempts not a number",
+            vec![],
+            vec![MAX],
+            "max_attempts = many\n",
+            ATTEMPTS,
+        ),
+        (
+            "max_attempts huge",
+            vec![],
+            vec![MAX],
+            "max_attempts = 1000000000\n",
+            ATTEMPTS,
+        ),
+        (
+            "AWS_RETRY_MODE=bogus",
+            vec![("AWS_RETRY_MODE", "bogus")],
+            vec![],
+            "",
+            MODE,
+        ),
+        (
+            "AWS_RETRY_MODE=legacy (the AWS CLI's)",
+            vec![("AWS_RETRY_MODE", "legacy")],
+            vec![],
+            "",
+            MODE,
+        ),
+        (
+            "AWS_RETRY_MODE empty",
+            vec![("AWS_RETRY_MODE", "")],
+            vec![],
+            "",
+            MODE,
+        ),
+        (
+            "retry_mode = bogus",
+            vec![],
+            vec![],
+            "retry_mode = bogus\n",
+            MODE,
+        ),
+        (
+            "AWS_ENDPOINT_URL_STS empty",
+            vec![(EP, "")],
+            vec![],
+            "",
+            URL,
+        ),
+        (
+            "AWS_ENDPOINT_URL empty",
+            vec![("AWS_ENDPOINT_URL", "")],
+            vec![EP],
+            "",
+            URL,
+        ),
+        (
+            "endpoint_url empty",
+            vec![],
+            vec![EP],
+            "endpoint_url =\n",
+            URL,
+        ),
+        (
+            "[services] sts endpoint_url empty",
+            vec![],
+            vec![EP],
+            "services = s\n[services s]\nsts =\n  endpoint_url =\n",
+            URL,
+        ),
+        (
+            "AWS_ENDPOINT_URL_STS not a URL",
+            vec![(EP, "sts here")],
+            vec![],
+            "",
+            URL,
+        ),
     ];
     rows.into_iter()
         .map(|(what, env, unset, extra, needle)| {
             let config = format!("{serial}{extra}");
-            let mut c = case(what, Box::leak(config.into_boxed_str()), keys("p"), &["use", "p"], needle);
+            let mut c = case(
+                what,
+                Box::leak(config.into_boxed_str()),
+                keys("p"),
+                &["use", "p"],
+                needle,
+            );
             c.env = env.into_iter().map(|(k, v)| (k, v.to_owned())).collect();
             c.unset = unset;
             c

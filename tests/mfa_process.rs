@@ -13,13 +13,17 @@ use std::time::{Duration, Instant};
 fn with_process(command: &str) -> Fixture {
     Fixture::with_files(
         &format!("[profile foobar]\nmfa_serial = {SERIAL}\nmfa_process = {command}\n"),
-        &format!("[foobar]\naws_access_key_id = {ACCESS_KEY_ID}\naws_secret_access_key = {LONG_TERM_SECRET}\n"),
+        &format!(
+            "[foobar]\naws_access_key_id = {ACCESS_KEY_ID}\naws_secret_access_key = {LONG_TERM_SECRET}\n"
+        ),
     )
 }
 
 #[test]
 fn its_stderr_reaches_the_terminal_when_mfaenvs_is_redirected() {
-    let f = with_process(&format!("echo 'Touch your YubiKey now' >&2; echo {GOOD_CODE}"));
+    let f = with_process(&format!(
+        "echo 'Touch your YubiKey now' >&2; echo {GOOD_CODE}"
+    ));
     let err = f.path("stderr");
     let mut cmd = f.sh(&format!(
         "\"$MFAENV\" use foobar --shell bash > '{}' 2> '{}'; echo \"rc=$?\"",
@@ -31,7 +35,10 @@ fn its_stderr_reaches_the_terminal_when_mfaenvs_is_redirected() {
     p.exp_string("Touch your YubiKey now").unwrap();
     p.exp_string("rc=0").unwrap();
     let stderr = std::fs::read_to_string(err).unwrap();
-    assert!(!stderr.contains("Touch your"), "went to the terminal: {stderr}");
+    assert!(
+        !stderr.contains("Touch your"),
+        "went to the terminal: {stderr}"
+    );
     assert_eq!(f.sts.count("GetSessionToken"), 1);
 }
 
@@ -54,8 +61,14 @@ fn a_process_that_hangs_is_stopped_after_the_timeout() {
         std::thread::sleep(Duration::from_millis(50));
     }
     let run = Run::from(child.wait_with_output().unwrap());
-    run.assert_fails(1, "mfa_process of profile 'foobar' did not finish within 1 s");
-    assert!(run.stderr.contains("MFAENV_MFA_PROCESS_TIMEOUT"), "{run:#?}");
+    run.assert_fails(
+        1,
+        "mfa_process of profile 'foobar' did not finish within 1 s",
+    );
+    assert!(
+        run.stderr.contains("MFAENV_MFA_PROCESS_TIMEOUT"),
+        "{run:#?}"
+    );
     assert!(started.elapsed() < Duration::from_secs(10));
     assert_eq!(f.sts.requests().len(), 0);
 }
@@ -67,7 +80,10 @@ fn a_bad_timeout_setting_is_a_usage_error() {
         &["use", "foobar", "--shell", "bash"],
         &[("MFAENV_MFA_PROCESS_TIMEOUT", "0")],
     );
-    run.assert_fails(2, "MFAENV_MFA_PROCESS_TIMEOUT='0' is not a number of seconds");
+    run.assert_fails(
+        2,
+        "MFAENV_MFA_PROCESS_TIMEOUT='0' is not a number of seconds",
+    );
 }
 
 #[test]

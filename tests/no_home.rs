@@ -47,7 +47,11 @@ fn run_in(f: &Fixture, cwd: &Path, home: Option<&str>, keep_files: bool, args: &
 fn without_home_the_working_directory_is_never_read() {
     let f = Fixture::new();
     let cwd = hostile_cwd();
-    for (what, home) in [("unset", None), ("empty", Some("")), ("relative", Some("."))] {
+    for (what, home) in [
+        ("unset", None),
+        ("empty", Some("")),
+        ("relative", Some(".")),
+    ] {
         for args in [&["use", "foobar", "--shell", "bash"][..], &["list"]] {
             let run = run_in(&f, cwd.path(), home, false, args);
             run.assert_fails(2, "no home directory to find the AWS config file in");
@@ -55,7 +59,10 @@ fn without_home_the_working_directory_is_never_read() {
                 run.stderr.contains("set HOME, or set AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE to absolute paths"),
                 "HOME {what}: {run:#?}"
             );
-            assert!(!cwd.path().join("CANARY").exists(), "HOME {what}: mfa_process ran");
+            assert!(
+                !cwd.path().join("CANARY").exists(),
+                "HOME {what}: mfa_process ran"
+            );
         }
     }
     // One of the two files given is not enough: the other would still be looked for in cwd.
@@ -63,7 +70,8 @@ fn without_home_the_working_directory_is_never_read() {
     cmd.current_dir(cwd.path())
         .env_remove("HOME")
         .env_remove("AWS_SHARED_CREDENTIALS_FILE");
-    Run::from(cmd.output().unwrap()).assert_fails(2, "AWS_SHARED_CREDENTIALS_FILE is not an absolute path");
+    Run::from(cmd.output().unwrap())
+        .assert_fails(2, "AWS_SHARED_CREDENTIALS_FILE is not an absolute path");
     assert_eq!(f.sts.requests().len(), 0);
 }
 
@@ -71,11 +79,24 @@ fn without_home_the_working_directory_is_never_read() {
 fn absolute_files_work_without_home_and_the_cache_needs_xdg_cache_home() {
     let f = Fixture::new();
     let cwd = hostile_cwd();
-    let args = ["use", "foobar", "--shell", "bash", "--token-code", GOOD_CODE];
+    let args = [
+        "use",
+        "foobar",
+        "--shell",
+        "bash",
+        "--token-code",
+        GOOD_CODE,
+    ];
     let run = run_in(&f, cwd.path(), None, true, &args);
     assert_eq!(run.code, Some(0), "{run:#?}");
-    assert!(run.stdout.contains("export MFAENV_PROFILE='foobar'"), "{run:#?}");
-    assert!(f.path(".cache/mfaenv/mfa-foobar.json").exists(), "cached under XDG_CACHE_HOME");
+    assert!(
+        run.stdout.contains("export MFAENV_PROFILE='foobar'"),
+        "{run:#?}"
+    );
+    assert!(
+        f.path(".cache/mfaenv/mfa-foobar.json").exists(),
+        "cached under XDG_CACHE_HOME"
+    );
     // Without XDG_CACHE_HOME either there is no cache, and it says so; still nothing in cwd.
     let mut cmd = f.cmd(&args);
     cmd.current_dir(cwd.path())

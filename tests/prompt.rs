@@ -179,7 +179,10 @@ fn ctrl_d_cancels_and_ends_the_prompts_line() {
     p.exp_string(PROMPT).unwrap();
     p.send_control('d').unwrap();
     let between = p.exp_string("mfaenv: cancelled").unwrap();
-    assert!(between.contains('\n'), "the message starts a line: {between:?}");
+    assert!(
+        between.contains('\n'),
+        "the message starts a line: {between:?}"
+    );
     p.exp_string("rc=130 tty=same").unwrap();
     assert_eq!(script(&f), "");
 }
@@ -231,7 +234,8 @@ fn at_the_prompt_it_cannot_dump_core_nor_be_read_by_its_own_user() {
         .status()
         .unwrap();
     assert!(chown.success());
-    let (mut p, pid) = start_in_background(&f, "setpriv --reuid=65534 --regid=65534 --clear-groups");
+    let (mut p, pid) =
+        start_in_background(&f, "setpriv --reuid=65534 --regid=65534 --clear-groups");
     p.exp_string(PROMPT).unwrap();
     // The shell's child is setpriv, which execs mfaenv in the same process.
     let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
@@ -242,7 +246,9 @@ fn at_the_prompt_it_cannot_dump_core_nor_be_read_by_its_own_user() {
     assert_eq!(core.split_whitespace().nth(4), Some("0"), "{core}");
     use std::os::unix::fs::MetadataExt;
     for file in ["environ", "mem", "status"] {
-        let owner = std::fs::metadata(format!("/proc/{pid}/{file}")).unwrap().uid();
+        let owner = std::fs::metadata(format!("/proc/{pid}/{file}"))
+            .unwrap()
+            .uid();
         assert_eq!(owner, 0, "/proc/PID/{file} belongs to root, not to nobody");
     }
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
