@@ -148,7 +148,56 @@ pub fn check(set: &ProfileSet, profile: &ProfileName, files: &Files) -> Result<(
             "set it to a URL such as https://sts.eu-west-1.amazonaws.com",
         ));
     }
+    // The environment's region is used where the profile names none (the SDK refuses anything
+    // but a host label later, as an obscure network error).
+    let own_region = set
+        .get_profile(profile.as_str())
+        .is_some_and(|p| p.get("region").is_some());
+    if !own_region
+        && let Some(found) = ["AWS_REGION", "AWS_DEFAULT_REGION"]
+            .into_iter()
+            .find_map(|name| {
+                std::env::var(name)
+                    .ok()
+                    .filter(|v| !v.is_empty())
+                    .map(|value| Found {
+                        value,
+                        origin: Origin::Env(name.to_owned()),
+                    })
+            })
+        && !is_region(&found.value)
+    {
+        return Err(s.bad(
+            &found,
+            "is not a region name",
+            "set it to one such as eu-west-1",
+        ));
+    }
+    // The SDK puts it in the User-Agent header, where a control character fails every call.
+    if let Ok(value) = std::env::var("AWS_EXECUTION_ENV")
+        && value.chars().any(char::is_control)
+    {
+        let found = Found {
+            value,
+            origin: Origin::Env("AWS_EXECUTION_ENV".to_owned()),
+        };
+        return Err(s.bad(
+            &found,
+            "holds control characters, which no HTTP header can carry",
+            "remove them",
+        ));
+    }
     Ok(())
+}
+
+/// A region as a host label: letters, digits and inner hyphens (`eu-west-1`, `us-gov-west-1`).
+fn is_region(region: &str) -> bool {
+    (1..=63).contains(&region.len())
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !region.starts_with('-')
+        && !region.ends_with('-')
 }
 
 /// `http://` or `https://`, a host, and nothing a URL cannot hold (an empty URL makes the SDK
@@ -203,6 +252,14 @@ mod tests {
             "http:///x",
         ] {
             assert!(!is_endpoint_url(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn regions_are_host_labels() {
+        assert!(is_region("eu-west-1") && is_region("us-gov-west-1"));
+        for bad in ["", "-", "eu west", "a/b", "caf\u{e9}", "x-", "\u{1b}[31m"] {
+            assert!(!is_region(bad), "{bad:?}");
         }
     }
 }

@@ -250,6 +250,28 @@ fn sdk_panics(serial: &'static str) -> Vec<Case> {
             "",
             URL,
         ),
+        // Not panics, but a failed call with an obscure message (exit 1) before.
+        (
+            "AWS_REGION not a region",
+            vec![("AWS_REGION", "eu west")],
+            vec![],
+            "",
+            "AWS_REGION='eu west' is not a region name; set it to one such as eu-west-1",
+        ),
+        (
+            "AWS_DEFAULT_REGION not a region",
+            vec![("AWS_DEFAULT_REGION", "a/b")],
+            vec![],
+            "",
+            "AWS_DEFAULT_REGION='a/b' is not a region name",
+        ),
+        (
+            "AWS_EXECUTION_ENV with a line break",
+            vec![("AWS_EXECUTION_ENV", "a\nb")],
+            vec![],
+            "",
+            "AWS_EXECUTION_ENV='a\\nb' holds control characters",
+        ),
     ];
     rows.into_iter()
         .map(|(what, env, unset, extra, needle)| {
