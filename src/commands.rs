@@ -345,6 +345,7 @@ fn exec(args: ExecArgs, session: &Session) -> Result<Output> {
         .ok_or_else(|| Error::Usage("exec needs a command after --".into()))?;
     let mut command = std::process::Command::new(program);
     command.args(rest).envs(session.variables());
+    crate::guard::restore_core_limit(&mut command);
     let failed = |e: std::io::Error| {
         Error::Runtime(format!(
             "cannot run {}: {e}",

@@ -192,7 +192,7 @@ fn ctrl_d_cancels_and_ends_the_prompts_line() {
 /// unchanged and whether echo is on.
 fn start_in_background(f: &Fixture, wrapper: &str) -> (PtySession, i32) {
     let mut cmd = f.sh(&format!(
-        "stty echo; before=$(stty -g); {wrapper} \"$MFAENV\" use foobar --shell bash > '{}' & pid=$!; \
+        "ulimit -c unlimited; stty echo; before=$(stty -g); {wrapper} \"$MFAENV\" use foobar --shell bash > '{}' & pid=$!; \
          echo \"pid=$pid.\"; wait $pid; rc=$?; \
          [ \"$before\" = \"$(stty -g)\" ] && t=same || t=changed; \
          stty -a | tr ' ' '\\n' | grep -qx echo && e=on || e=off; echo \"rc=$rc tty=$t echo=$e\"",
