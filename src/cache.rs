@@ -84,18 +84,19 @@ pub struct Cache {
 pub type Lock = crate::lock::FileLock;
 
 /// The cache directory: `$XDG_CACHE_HOME/mfaenv` or `~/.cache/mfaenv`; `%LOCALAPPDATA%\mfaenv`.
+/// Only absolute paths count: an unset, empty or relative home means no cache, never one
+/// relative to the working directory.
 pub fn default_dir() -> Option<PathBuf> {
-    let nonempty = |var: &str| {
+    let absolute = |var: &str| {
         std::env::var_os(var)
-            .filter(|v| !v.is_empty())
             .map(PathBuf::from)
+            .filter(|d| d.is_absolute())
     };
     if cfg!(windows) {
-        return nonempty("LOCALAPPDATA").map(|d| d.join("mfaenv"));
+        return absolute("LOCALAPPDATA").map(|d| d.join("mfaenv"));
     }
-    nonempty("XDG_CACHE_HOME")
-        .filter(|d| d.is_absolute())
-        .or_else(|| nonempty("HOME").map(|h| h.join(".cache")))
+    absolute("XDG_CACHE_HOME")
+        .or_else(|| absolute("HOME").map(|h| h.join(".cache")))
         .map(|d| d.join("mfaenv"))
 }
 

@@ -157,7 +157,7 @@ fn status(log: Log) -> Output {
 
 /// The profiles usable with mfaenv and their cached sessions, as a table; no network.
 async fn list() -> Result<Output> {
-    let files = crate::profile::Files::locate();
+    let files = crate::profile::Files::locate()?;
     let set = crate::profile::load(&files).await?;
     let cache = cache::default_dir()
         .filter(|d| d.is_dir())
@@ -350,6 +350,7 @@ fn exec(args: ExecArgs, session: &Session) -> Result<Output> {
         .ok_or_else(|| Error::Usage("exec needs a command after --".into()))?;
     let mut command = std::process::Command::new(program);
     command.args(rest).envs(session.variables());
+    crate::guard::restore_core_limit(&mut command);
     let failed = |e: std::io::Error| {
         Error::Runtime(format!(
             "cannot run {}: {e}",

@@ -7,6 +7,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Before anything else, and so before any secret is read: no core file, no memory dump.
+    mfaenv::guard::forbid_dumps();
     // A panic's message could carry anything it formatted: show only where it happened.
     std::panic::set_hook(Box::new(|info| {
         let place = info

@@ -1,11 +1,13 @@
 //! Getting the MFA code: from `--token-code`, from the profile's `mfa_process`, or from the
 //! person at the terminal (never stdin or stdout, so it works inside `$(…)`).
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, printable};
 use crate::profile::{MfaSerial, ProfileName};
 use std::fmt;
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Read};
 use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 /// How many codes one `use` takes from the terminal, malformed or rejected, before it gives up.
 pub const MAX_TRIES: u8 = 3;
@@ -158,12 +160,15 @@ fn read_terminal(prompt: &str, profile: &ProfileName, visible: usize) -> Result<
     let config = rpassword::ConfigBuilder::new()
         .password_feedback_partial_mask('*', visible)
         .build();
-    let _guard = IgnoreInterrupt::new();
+    let guard = PromptGuard::new();
     match rpassword::prompt_password_with_config(prompt, config) {
         Ok(answer) => Ok(answer),
-        Err(e) if matches!(e.kind(), ErrorKind::Interrupted | ErrorKind::UnexpectedEof) => {
+        // Ctrl-D: rpassword ends the line for Enter and Ctrl-C, not for this.
+        Err(e) if e.kind() == ErrorKind::UnexpectedEof => {
+            guard.end_line();
             Err(Error::Cancelled)
         }
+        Err(e) if e.kind() == ErrorKind::Interrupted => Err(Error::Cancelled),
         Err(e) => Err(Error::Usage(format!(
             "no terminal to ask for the MFA code of profile '{profile}' ({e}); pass --token-code CODE or set mfa_process in the profile"
         ))),
@@ -180,35 +185,162 @@ pub fn has_terminal() -> bool {
         .is_ok()
 }
 
-/// While alive, Ctrl-C does not kill the process: rpassword sees it, restores the terminal
-/// (echo back on) and returns `Interrupted`, which cancels cleanly.
-struct IgnoreInterrupt {
+/// The terminal, for writing to it directly (the controlling terminal, or the Windows console).
+fn terminal_for_writing() -> Option<std::fs::File> {
+    let path = if cfg!(windows) { "CONOUT$" } else { "/dev/tty" };
+    std::fs::OpenOptions::new().write(true).open(path).ok()
+}
+
+/// While a prompt waits, with echo off: Ctrl-C does not kill the process (rpassword sees it,
+/// restores the terminal and returns `Interrupted`, which cancels cleanly), and SIGTERM,
+/// SIGHUP or SIGQUIT put the terminal settings back before they end the process as usual.
+struct PromptGuard {
+    tty: Option<std::fs::File>,
     #[cfg(unix)]
-    previous: libc::sighandler_t,
+    previous: [(libc::c_int, libc::sighandler_t); 4],
 }
 
-impl IgnoreInterrupt {
+impl PromptGuard {
     fn new() -> Self {
-        IgnoreInterrupt {
-            // SAFETY: replacing a signal disposition with SIG_IGN has no preconditions.
-            #[cfg(unix)]
-            previous: unsafe { libc::signal(libc::SIGINT, libc::SIG_IGN) },
-        }
-    }
-}
-
-impl Drop for IgnoreInterrupt {
-    fn drop(&mut self) {
-        // SAFETY: restores the disposition read in `new`.
+        let tty = terminal_for_writing();
         #[cfg(unix)]
-        unsafe {
-            libc::signal(libc::SIGINT, self.previous);
+        {
+            use std::os::fd::AsRawFd;
+            if let Some(fd) = tty.as_ref().map(AsRawFd::as_raw_fd) {
+                restore::save(fd);
+            }
+            let mut previous = [(libc::SIGINT, libc::SIG_DFL); 4];
+            for (slot, signal) in previous.iter_mut().zip(restore::SIGNALS) {
+                let action = if signal == libc::SIGINT {
+                    libc::SIG_IGN
+                } else {
+                    restore::on_signal as *const () as libc::sighandler_t
+                };
+                // SAFETY: the handler only calls async-signal-safe functions.
+                *slot = (signal, unsafe { libc::signal(signal, action) });
+            }
+            PromptGuard { tty, previous }
+        }
+        #[cfg(not(unix))]
+        PromptGuard { tty }
+    }
+
+    /// Ends the prompt's line, so that what follows starts on a line of its own.
+    fn end_line(&self) {
+        use std::io::Write;
+        if let Some(mut tty) = self.tty.as_ref() {
+            let _ = tty.write_all(b"\n");
         }
     }
 }
 
-/// Runs `mfa_process` with its stderr on the terminal and reads the code from its stdout.
+impl Drop for PromptGuard {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        {
+            for (signal, handler) in self.previous {
+                // SAFETY: puts back the disposition read in `new`.
+                unsafe { libc::signal(signal, handler) };
+            }
+            restore::forget();
+        }
+    }
+}
+
+/// The terminal settings from before a prompt, and the signal handler that puts them back.
+#[cfg(unix)]
+mod restore {
+    use std::cell::UnsafeCell;
+    use std::mem::MaybeUninit;
+    use std::sync::atomic::{AtomicI32, Ordering};
+
+    /// SIGINT is ignored at the prompt; the others restore the terminal and end the process.
+    pub(super) const SIGNALS: [libc::c_int; 4] =
+        [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
+
+    struct Saved(UnsafeCell<MaybeUninit<libc::termios>>);
+    // SAFETY: written only while no handler can read it (TTY is -1), read only by the handler.
+    unsafe impl Sync for Saved {}
+
+    static SAVED: Saved = Saved(UnsafeCell::new(MaybeUninit::uninit()));
+    /// The terminal's descriptor while SAVED holds its settings, else -1.
+    static TTY: AtomicI32 = AtomicI32::new(-1);
+
+    /// Remembers the settings of terminal `fd`, before the prompt changes them.
+    pub(super) fn save(fd: libc::c_int) {
+        TTY.store(-1, Ordering::SeqCst);
+        // SAFETY: no handler reads SAVED while TTY is -1; tcgetattr fills the termios.
+        if unsafe { libc::tcgetattr(fd, (*SAVED.0.get()).as_mut_ptr()) } == 0 {
+            TTY.store(fd, Ordering::SeqCst);
+        }
+    }
+
+    /// The prompt is over: nothing to restore any more.
+    pub(super) fn forget() {
+        TTY.store(-1, Ordering::SeqCst);
+    }
+
+    /// Puts the terminal back, then lets the signal do what it would have done (end the
+    /// process, so its exit status still says which signal). Only async-signal-safe calls.
+    pub(super) extern "C" fn on_signal(signal: libc::c_int) {
+        let fd = TTY.load(Ordering::SeqCst);
+        // SAFETY: SAVED is initialised whenever TTY is not -1; tcsetattr, signal and raise are
+        // async-signal-safe.
+        unsafe {
+            if fd >= 0 {
+                libc::tcsetattr(fd, libc::TCSANOW, (*SAVED.0.get()).as_ptr());
+            }
+            libc::signal(signal, libc::SIG_DFL);
+            libc::raise(signal);
+        }
+    }
+}
+
+/// How long `mfa_process` may run by default: time to find a security key and touch it.
+pub const MFA_PROCESS_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What of `mfa_process`'s output is kept: far more than a code, little enough to never matter.
+const MFA_PROCESS_OUTPUT_LIMIT: usize = 4096;
+
+/// The variables a session puts in the environment, kept from `mfa_process`: it needs no AWS
+/// credentials, and a program that prints codes should not get the ones of an older session.
+const SESSION_VARIABLES: [&str; 4] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+];
+
+/// How long `mfa_process` may run: `MFAENV_MFA_PROCESS_TIMEOUT` seconds, else 60.
+pub fn mfa_process_timeout() -> Result<Duration> {
+    const VAR: &str = "MFAENV_MFA_PROCESS_TIMEOUT";
+    match std::env::var_os(VAR) {
+        None => Ok(MFA_PROCESS_TIMEOUT),
+        Some(v) if v.is_empty() => Ok(MFA_PROCESS_TIMEOUT),
+        Some(v) => {
+            let text = v.to_string_lossy();
+            text.trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|s| (1..=3600).contains(s))
+                .map(Duration::from_secs)
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "{VAR}='{}' is not a number of seconds from 1 to 3600; set it so, or unset it for the default of {} s",
+                        printable(&text),
+                        MFA_PROCESS_TIMEOUT.as_secs()
+                    ))
+                })
+        }
+    }
+}
+
+/// Runs `mfa_process` and reads the code from its stdout. Its stderr goes to the terminal when
+/// there is one (so "touch your key" shows even under `$(…)` or `credential_process`), it is
+/// stopped after [`mfa_process_timeout`], and a failure names its exit status, never its
+/// output (which may hold a secret).
 fn run_mfa_process(command: &str, profile: &ProfileName) -> Result<TokenCode> {
+    let timeout = mfa_process_timeout()?;
     #[cfg(windows)]
     let mut cmd = {
         let mut c = Command::new("cmd");
@@ -221,26 +353,114 @@ fn run_mfa_process(command: &str, profile: &ProfileName) -> Result<TokenCode> {
         c.arg("-c").arg(command);
         c
     };
-    let output = cmd
+    let stderr = terminal_for_writing().map_or_else(Stdio::inherit, Stdio::from);
+    for name in SESSION_VARIABLES {
+        cmd.env_remove(name);
+    }
+    crate::guard::restore_core_limit(&mut cmd);
+    let mut child = cmd
         .stdin(Stdio::inherit())
-        .stderr(Stdio::inherit())
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
         .map_err(|e| {
             Error::Runtime(format!(
                 "cannot run mfa_process of profile '{profile}': {e}"
             ))
         })?;
-    if !output.status.success() {
+    let started = Instant::now();
+    // Read in a thread, so that a process that never closes its stdout cannot hold mfaenv.
+    let (sender, output) = mpsc::channel();
+    if let Some(mut stdout) = child.stdout.take() {
+        std::thread::spawn(move || {
+            let mut kept = Vec::new();
+            let mut chunk = [0u8; 512];
+            // Read to the end, keeping the start: a chatty process must not block on a full pipe.
+            while let Ok(n @ 1..) = stdout.read(&mut chunk) {
+                let room = MFA_PROCESS_OUTPUT_LIMIT.saturating_sub(kept.len());
+                kept.extend_from_slice(&chunk[..n.min(room)]);
+            }
+            let _ = sender.send(kept);
+        });
+    }
+    let timed_out = |child: &mut std::process::Child| {
+        kill_descendants(child.id());
+        let _ = child.kill();
+        let _ = child.wait();
+        Error::Runtime(format!(
+            "mfa_process of profile '{profile}' did not finish within {} s, so mfaenv stopped it; check that it runs by hand, or allow longer with MFAENV_MFA_PROCESS_TIMEOUT=SECONDS",
+            timeout.as_secs()
+        ))
+    };
+    let Ok(stdout) = output.recv_timeout(timeout) else {
+        return Err(timed_out(&mut child));
+    };
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() < timeout => {
+                std::thread::sleep(Duration::from_millis(10))
+            }
+            Ok(None) => return Err(timed_out(&mut child)),
+            Err(e) => {
+                return Err(Error::Runtime(format!(
+                    "cannot wait for mfa_process of profile '{profile}': {e}"
+                )));
+            }
+        }
+    };
+    if !status.success() {
         return Err(Error::Runtime(format!(
-            "mfa_process of profile '{profile}' failed ({}); run it by hand to see why",
-            output.status
+            "mfa_process of profile '{profile}' failed ({status}); run it by hand to see why"
         )));
     }
-    TokenCode::parse(&String::from_utf8_lossy(&output.stdout)).ok_or_else(|| {
+    TokenCode::parse(&String::from_utf8_lossy(&stdout)).ok_or_else(|| {
         Error::Runtime(format!(
             "mfa_process of profile '{profile}' did not print a 6-digit code"
         ))
     })
+}
+
+/// Stops what `mfa_process`'s shell started (`sleep 99; ykman …` leaves the shell waiting for
+/// a child that would outlive it and keep the pipes open). It stays in mfaenv's process group,
+/// which must keep the terminal for a PIN prompt, so on Linux the descendants are found in
+/// /proc; elsewhere only the shell is stopped.
+fn kill_descendants(root: u32) {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return;
+        };
+        // (pid, parent pid) of every process: the parent is the 2nd field after the `(name)`.
+        let table: Vec<(u32, u32)> = entries
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+            .filter_map(|pid| {
+                let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+                let after_name = &stat[stat.rfind(')')? + 1..];
+                let ppid = after_name.split_whitespace().nth(1)?.parse().ok()?;
+                Some((pid, ppid))
+            })
+            .collect();
+        let mut found = vec![root];
+        let mut i = 0;
+        while let Some(&parent) = found.get(i) {
+            found.extend(
+                table
+                    .iter()
+                    .filter(|(_, pp)| *pp == parent)
+                    .map(|(p, _)| *p),
+            );
+            i += 1;
+        }
+        for pid in found.into_iter().skip(1) {
+            if let Ok(pid) = libc::pid_t::try_from(pid) {
+                // SAFETY: kill takes plain integers.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+        }
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let _ = root;
 }
 
 #[cfg(test)]

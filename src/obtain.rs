@@ -44,13 +44,14 @@ pub async fn resolve_profile(
 ) -> Result<(Profile, Files)> {
     let aws_profile = std::env::var("AWS_PROFILE").ok();
     let name = ProfileName::choose(named, aws_profile.as_deref())?;
-    let files = Files::locate();
+    let files = Files::locate()?;
     log.info(format_args!(
         "profile '{name}' from {} and {}",
         files.config.display(),
         files.credentials.display()
     ));
     let set = profile::load(&files).await?;
+    crate::sdk_settings::check(&set, &name, &files)?;
     let profile = profile::resolve(&set, &name, serial_flag, &files)?;
     if profile.identity != profile.name {
         log.info(format_args!(

@@ -93,28 +93,47 @@ pub struct Files {
 }
 
 impl Files {
-    /// The paths as the AWS CLI finds them, for messages.
-    pub fn locate() -> Files {
-        let home = std::env::var_os("HOME")
-            .or_else(|| std::env::var_os("USERPROFILE"))
-            .map(PathBuf::from)
-            .unwrap_or_default();
-        let pick = |var: &str, default: &str| match std::env::var_os(var) {
-            Some(p) if !p.is_empty() => expand_home(PathBuf::from(p), &home),
-            _ => home.join(".aws").join(default),
+    /// The paths as the AWS CLI finds them: `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE`
+    /// (`~` is the home), else `.aws/` in the home. Without a home (`HOME`, on Windows also
+    /// `USERPROFILE`, unset, empty or relative) a path that would need one is an error rather
+    /// than a path relative to the working directory, whose `.aws/config` (and its
+    /// `mfa_process`) may be anyone's.
+    pub fn locate() -> Result<Files> {
+        let home = home_dir();
+        let pick = |var: &str, default: &str| {
+            let path = match std::env::var_os(var) {
+                Some(p) if !p.is_empty() => PathBuf::from(p),
+                _ => PathBuf::from("~").join(".aws").join(default),
+            };
+            match (path.strip_prefix("~"), &home) {
+                (Ok(rest), Some(home)) => Ok(home.join(rest)),
+                (Err(_), _) if home.is_some() || path.is_absolute() => Ok(path),
+                _ => Err(Error::Config(format!(
+                    "no home directory to find the AWS {default} file in (HOME is unset, empty or not an absolute path, and {var} is not an absolute path); set HOME, or set AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE to absolute paths"
+                ))),
+            }
         };
-        Files {
-            config: pick("AWS_CONFIG_FILE", "config"),
-            credentials: pick("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
-        }
+        Ok(Files {
+            config: pick("AWS_CONFIG_FILE", "config")?,
+            credentials: pick("AWS_SHARED_CREDENTIALS_FILE", "credentials")?,
+        })
     }
 }
 
-fn expand_home(path: PathBuf, home: &std::path::Path) -> PathBuf {
-    match path.strip_prefix("~") {
-        Ok(rest) => home.join(rest),
-        Err(_) => path,
-    }
+/// The home directory, when it is an absolute path: `HOME`, on Windows also `USERPROFILE`.
+fn home_dir() -> Option<PathBuf> {
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+    };
+    var("HOME").or_else(|| {
+        if cfg!(windows) {
+            var("USERPROFILE")
+        } else {
+            None
+        }
+    })
 }
 
 /// A role to assume, as a profile with `role_arn` describes it.

@@ -161,6 +161,7 @@ impl Sts {
             .build();
         let config = aws_config::defaults(BehaviorVersion::latest())
             .profile_name(profile.name.as_str())
+            .profile_files(crate::sdk_settings::profile_files())
             .region(Region::new(region))
             .credentials_provider(credentials)
             .timeout_config(timeouts)

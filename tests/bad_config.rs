@@ -13,6 +13,8 @@ struct Case {
     credentials: Vec<u8>,
     args: Vec<OsString>,
     env: Vec<(&'static str, String)>,
+    /// Variables of the fixture's environment to remove (its AWS_MAX_ATTEMPTS, its endpoint).
+    unset: Vec<&'static str>,
     code: i32,
     needle: &'static str,
 }
@@ -34,6 +36,7 @@ fn case(
         credentials,
         args: args.iter().map(OsString::from).collect(),
         env: Vec::new(),
+        unset: Vec::new(),
         code: 2,
         needle,
     }
@@ -96,7 +99,195 @@ fn cases() -> Vec<Case> {
     );
     c.env.push(("MFAENV_TIMEOUT", "soon".into()));
     cases.push(c);
+    cases.extend(sdk_panics(serial));
     cases
+}
+
+/// A row of [`sdk_panics`].
+type Row<'a> = (
+    &'a str,
+    Vec<(&'static str, &'a str)>,
+    Vec<&'static str>,
+    &'a str,
+    &'a str,
+);
+
+/// Every value of the environment or the profile on which the AWS SDK panics (or, for huge
+/// retry counts, retries past `--timeout`), each as a row: `(what, variables, variables to
+/// remove, extra config lines, needle)`.
+fn sdk_panics(serial: &'static str) -> Vec<Case> {
+    const ATTEMPTS: &str = "is not a number of attempts from 1 to 100; set it to 3 (the default)";
+    const MODE: &str =
+        "is not a retry mode the AWS SDK for Rust knows; set it to standard or adaptive";
+    const URL: &str = "is not an endpoint URL; set it to a URL such as https://";
+    const MAX: &str = "AWS_MAX_ATTEMPTS";
+    const EP: &str = "AWS_ENDPOINT_URL_STS";
+    let rows: Vec<Row> = vec![
+        ("AWS_MAX_ATTEMPTS=0", vec![(MAX, "0")], vec![], "", ATTEMPTS),
+        (
+            "AWS_MAX_ATTEMPTS negative",
+            vec![(MAX, "-1")],
+            vec![],
+            "",
+            ATTEMPTS,
+        ),
+        (
+            "AWS_MAX_ATTEMPTS empty",
+            vec![(MAX, "")],
+            vec![],
+            "",
+            ATTEMPTS,
+        ),
+        (
+            "AWS_MAX_ATTEMPTS with a space",
+            vec![(MAX, " 3")],
+            vec![],
+            "",
+            ATTEMPTS,
+        ),
+        (
+            "AWS_MAX_ATTEMPTS not a number",
+            vec![(MAX, "three")],
+            vec![],
+            "",
+            ATTEMPTS,
+        ),
+        (
+            "AWS_MAX_ATTEMPTS over u32",
+            vec![(MAX, "99999999999")],
+            vec![],
+            "",
+            ATTEMPTS,
+        ),
+        (
+            "AWS_MAX_ATTEMPTS huge (retries past --timeout)",
+            vec![(MAX, "4294967295")],
+            vec![],
+            "",
+            ATTEMPTS,
+        ),
+        (
+            "max_attempts = 0",
+            vec![],
+            vec![MAX],
+            "max_attempts = 0\n",
+            ATTEMPTS,
+        ),
+        (
+            "max_attempts not a number",
+            vec![],
+            vec![MAX],
+            "max_attempts = many\n",
+            ATTEMPTS,
+        ),
+        (
+            "max_attempts huge",
+            vec![],
+            vec![MAX],
+            "max_attempts = 1000000000\n",
+            ATTEMPTS,
+        ),
+        (
+            "AWS_RETRY_MODE=bogus",
+            vec![("AWS_RETRY_MODE", "bogus")],
+            vec![],
+            "",
+            MODE,
+        ),
+        (
+            "AWS_RETRY_MODE=legacy (the AWS CLI's)",
+            vec![("AWS_RETRY_MODE", "legacy")],
+            vec![],
+            "",
+            MODE,
+        ),
+        (
+            "AWS_RETRY_MODE empty",
+            vec![("AWS_RETRY_MODE", "")],
+            vec![],
+            "",
+            MODE,
+        ),
+        (
+            "retry_mode = bogus",
+            vec![],
+            vec![],
+            "retry_mode = bogus\n",
+            MODE,
+        ),
+        (
+            "AWS_ENDPOINT_URL_STS empty",
+            vec![(EP, "")],
+            vec![],
+            "",
+            URL,
+        ),
+        (
+            "AWS_ENDPOINT_URL empty",
+            vec![("AWS_ENDPOINT_URL", "")],
+            vec![EP],
+            "",
+            URL,
+        ),
+        (
+            "endpoint_url empty",
+            vec![],
+            vec![EP],
+            "endpoint_url =\n",
+            URL,
+        ),
+        (
+            "[services] sts endpoint_url empty",
+            vec![],
+            vec![EP],
+            "services = s\n[services s]\nsts =\n  endpoint_url =\n",
+            URL,
+        ),
+        (
+            "AWS_ENDPOINT_URL_STS not a URL",
+            vec![(EP, "sts here")],
+            vec![],
+            "",
+            URL,
+        ),
+        // Not panics, but a failed call with an obscure message (exit 1) before.
+        (
+            "AWS_REGION not a region",
+            vec![("AWS_REGION", "eu west")],
+            vec![],
+            "",
+            "AWS_REGION='eu west' is not a region name; set it to one such as eu-west-1",
+        ),
+        (
+            "AWS_DEFAULT_REGION not a region",
+            vec![("AWS_DEFAULT_REGION", "a/b")],
+            vec![],
+            "",
+            "AWS_DEFAULT_REGION='a/b' is not a region name",
+        ),
+        (
+            "AWS_EXECUTION_ENV with a line break",
+            vec![("AWS_EXECUTION_ENV", "a\nb")],
+            vec![],
+            "",
+            "AWS_EXECUTION_ENV='a\\nb' holds control characters",
+        ),
+    ];
+    rows.into_iter()
+        .map(|(what, env, unset, extra, needle)| {
+            let config = format!("{serial}{extra}");
+            let mut c = case(
+                what,
+                Box::leak(config.into_boxed_str()),
+                keys("p"),
+                &["use", "p"],
+                needle,
+            );
+            c.env = env.into_iter().map(|(k, v)| (k, v.to_owned())).collect();
+            c.unset = unset;
+            c
+        })
+        .collect()
 }
 
 #[test]
@@ -108,11 +299,21 @@ fn every_bad_input_is_one_clear_line_and_never_a_panic() {
         std::fs::write(f.path(".aws/credentials"), &c.credentials).unwrap();
         let mut cmd = f.cmd(&[]);
         cmd.args(&c.args).envs(c.env.iter().map(|(k, v)| (k, v)));
+        for name in &c.unset {
+            cmd.env_remove(name);
+        }
+        cmd.current_dir(f.home.path());
         let run = Run::from(cmd.output().unwrap());
+        // A panic under `panic = "abort"` (release builds) would also leave a core file here.
+        let core_file = std::fs::read_dir(f.home.path())
+            .unwrap()
+            .any(|e| e.unwrap().file_name().to_string_lossy().starts_with("core"));
         let ok = run.code == Some(c.code)
             && run.stdout.is_empty()
             && run.stderr.contains(c.needle)
             && !run.stderr.contains("panicked")
+            && !run.stderr.contains("internal error")
+            && !core_file
             && !run.stderr.contains(LONG_TERM_SECRET);
         // clap's own usage errors span a few lines (usage and a hint); ours are one line.
         let one_line =

@@ -171,3 +171,88 @@ fn use_without_mfa_serial_asks_for_it_then_for_the_code() {
         "declined: not saved"
     );
 }
+
+#[test]
+fn ctrl_d_cancels_and_ends_the_prompts_line() {
+    let f = Fixture::new();
+    let mut p = start(&f);
+    p.exp_string(PROMPT).unwrap();
+    p.send_control('d').unwrap();
+    let between = p.exp_string("mfaenv: cancelled").unwrap();
+    assert!(
+        between.contains('\n'),
+        "the message starts a line: {between:?}"
+    );
+    p.exp_string("rc=130 tty=same").unwrap();
+    assert_eq!(script(&f), "");
+}
+
+/// Runs `use foobar` in the background of a shell on a fresh terminal (prefixed by `wrapper`),
+/// prints its pid, waits for it, then its exit code, whether the terminal settings came back
+/// unchanged and whether echo is on.
+fn start_in_background(f: &Fixture, wrapper: &str) -> (PtySession, i32) {
+    let mut cmd = f.sh(&format!(
+        "ulimit -c unlimited; stty echo; before=$(stty -g); {wrapper} \"$MFAENV\" use foobar --shell bash > '{}' & pid=$!; \
+         echo \"pid=$pid.\"; wait $pid; rc=$?; \
+         [ \"$before\" = \"$(stty -g)\" ] && t=same || t=changed; \
+         stty -a | tr ' ' '\\n' | grep -qx echo && e=on || e=off; echo \"rc=$rc tty=$t echo=$e\"",
+        f.path("out").display()
+    ));
+    cmd.stdin(Stdio::inherit());
+    let mut p = spawn_command(cmd, Some(10_000)).unwrap();
+    p.exp_string("pid=").unwrap();
+    let pid = p.exp_string(".").unwrap().trim().parse().unwrap();
+    (p, pid)
+}
+
+#[test]
+fn sigterm_and_sighup_at_the_prompt_restore_the_terminal() {
+    for (signal, rc) in [(libc::SIGTERM, 143), (libc::SIGHUP, 129)] {
+        let f = Fixture::new();
+        let (mut p, pid) = start_in_background(&f, "");
+        p.exp_string(PROMPT).unwrap();
+        p.send("12").unwrap();
+        // SAFETY: kill takes plain integers.
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+        p.exp_string(&format!("rc={rc} tty=same echo=on")).unwrap();
+        assert_eq!(script(&f), "");
+        assert_eq!(f.sts.count("GetSessionToken"), 0);
+    }
+}
+
+#[test]
+fn at_the_prompt_it_cannot_dump_core_nor_be_read_by_its_own_user() {
+    // Run as nobody: /proc/PID files of a process that is not dumpable belong to root, those
+    // of a dumpable one to its user.
+    if !have("setpriv") {
+        return;
+    }
+    let f = Fixture::new();
+    let chown = std::process::Command::new("chown")
+        .args(["-R", "65534:65534"])
+        .arg(f.home.path())
+        .status()
+        .unwrap();
+    assert!(chown.success());
+    let (mut p, pid) =
+        start_in_background(&f, "setpriv --reuid=65534 --regid=65534 --clear-groups");
+    p.exp_string(PROMPT).unwrap();
+    // The shell's child is setpriv, which execs mfaenv in the same process.
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap();
+    assert_eq!(core.split_whitespace().nth(4), Some("0"), "{core}");
+    use std::os::unix::fs::MetadataExt;
+    for file in ["environ", "mem", "status"] {
+        let owner = std::fs::metadata(format!("/proc/{pid}/{file}"))
+            .unwrap()
+            .uid();
+        assert_eq!(owner, 0, "/proc/PID/{file} belongs to root, not to nobody");
+    }
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    assert!(status.contains("Uid:\t65534"), "{status}");
+    p.send_line("").unwrap();
+    p.exp_string("rc=130 tty=same echo=on").unwrap();
+}
