@@ -3,6 +3,7 @@
 //! Every rule for turning a value into shell text lives here, so it can be proven in one place.
 
 use crate::error::{Error, Result};
+use crate::session::{MANAGED, RECORD};
 
 /// A shell mfaenv prints scripts for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -95,6 +96,89 @@ impl Shell {
         names.iter().map(|name| self.unset(name)).collect()
     }
 
+    /// The script `use` prints: it saves, in the shell's own non-exported variables, the state
+    /// of each variable it is about to overwrite (once: not again while mfaenv holds it), gives
+    /// back what the new session does not set (a previous profile's region), sets `vars`, and
+    /// records their names in [`RECORD`]. `recorded` ([`recorded_names`]) is for cmd alone,
+    /// which has no variables of its own to do the work in.
+    pub fn use_script<S: AsRef<str>>(
+        self,
+        vars: &[(&str, S)],
+        recorded: &str,
+    ) -> Result<String> {
+        let sets = |name: &str| vars.iter().any(|(n, _)| *n == name);
+        let mut script = String::new();
+        if self != Shell::Cmd {
+            for name in MANAGED.iter().filter(|n| sets(n)) {
+                script.push_str(&self.save(name));
+            }
+        }
+        for name in MANAGED.iter().filter(|n| !sets(n)) {
+            script.push_str(&self.restore(name, recorded));
+        }
+        script.push_str(&self.export_script(vars)?);
+        let names: Vec<&str> = vars.iter().map(|(n, _)| *n).collect();
+        script.push_str(&self.export(RECORD, &names.join(" "))?);
+        Ok(script)
+    }
+
+    /// The script `unset` prints: every variable mfaenv set goes back to what it was before the
+    /// first `use` (restored, or removed when it was not set); the rest are left alone.
+    pub fn restore_script(self, recorded: &str) -> String {
+        let mut script: String = MANAGED.iter().map(|n| self.restore(n, recorded)).collect();
+        script.push_str(&self.unset(RECORD));
+        script
+    }
+
+    /// One line that saves the state of `name` before mfaenv first overwrites it. A name the
+    /// record lists (a session inherited from a parent shell) holds mfaenv's value, never the
+    /// user's: it is saved as "not set".
+    fn save(self, name: &str) -> String {
+        let (s, o) = (format!("_mfaenv_s_{name}"), format!("_mfaenv_o_{name}"));
+        match self {
+            Shell::Bash | Shell::Zsh => format!(
+                "[ -n \"${{{s}+x}}\" ] || case \" ${{{RECORD}-${{MFAENV_PROFILE:+{name}}}}} \" in *\" {name} \"*) {s}=0 ;; *) if [ -n \"${{{name}+x}}\" ]; then {s}=1 {o}=\"${name}\"; else {s}=0; fi ;; esac\n"
+            ),
+            Shell::Fish => format!(
+                "set -q {s}; or if {}; set -g {s} 0; else if set -q {name}; set -g {s} 1; set -g {o} ${name}; else; set -g {s} 0; end\n",
+                fish_listed(name)
+            ),
+            Shell::PowerShell => format!(
+                "if ($null -eq (Get-Variable -Name {s} -Scope Global -ErrorAction Ignore)) {{ if ({}) {{ $global:{s} = 0 }} elseif (Test-Path Env:{name}) {{ $global:{s} = 1; $global:{o} = $Env:{name} }} else {{ $global:{s} = 0 }} }}\n",
+                powershell_listed(name)
+            ),
+            Shell::Cmd => String::new(),
+        }
+    }
+
+    /// One line that gives `name` back its saved state, or removes it when mfaenv set it and
+    /// nothing was saved; a name mfaenv never set is left alone.
+    fn restore(self, name: &str, recorded: &str) -> String {
+        let (s, o) = (format!("_mfaenv_s_{name}"), format!("_mfaenv_o_{name}"));
+        match self {
+            Shell::Bash | Shell::Zsh => format!(
+                "if [ -n \"${{{s}+x}}\" ]; then if [ \"${s}\" = 1 ]; then export {name}=\"${{{o}-}}\"; else unset {name}; fi; unset {s} {o}; else case \" ${{{RECORD}-${{MFAENV_PROFILE:+{name}}}}} \" in *\" {name} \"*) unset {name} ;; esac; fi\n"
+            ),
+            Shell::Fish => format!(
+                "if set -q {s}; if test \"${s}\" = 1; set -gx {name} ${o}; else; set -e {name}; end; set -e {s}; set -e {o}; else if {}; set -e {name}; end\n",
+                fish_listed(name)
+            ),
+            Shell::PowerShell => format!(
+                "if ($null -ne (Get-Variable -Name {s} -Scope Global -ErrorAction Ignore)) {{ if ($global:{s} -eq 1) {{ $Env:{name} = $global:{o} }} else {{ Remove-Item Env:{name} -ErrorAction SilentlyContinue }}; Remove-Variable -Name {s}, {o} -Scope Global -ErrorAction Ignore }} elseif ({}) {{ Remove-Item Env:{name} -ErrorAction SilentlyContinue }}\n",
+                powershell_listed(name)
+            ),
+            // cmd cannot run a condition from `for /f … do @%i`: this process decides, from the
+            // record it inherited (see [`recorded_names`]).
+            Shell::Cmd => {
+                if recorded.split(' ').any(|n| n == name) {
+                    self.unset(name)
+                } else {
+                    String::new()
+                }
+            }
+        }
+    }
+
     /// The Clink script that refreshes a lapsed session at cmd.exe's prompt.
     pub const CLINK_HOOK: &'static str = include_str!("../shell/mfaenv.lua");
 
@@ -109,6 +193,31 @@ impl Shell {
             Shell::Cmd => include_str!("../shell/mfaenv.cmd"),
         }
     }
+}
+
+/// The names mfaenv set, as this process sees its environment: [`RECORD`]; without one but
+/// with an mfaenv session (made by an mfaenv before the record), all of them; else none.
+pub fn recorded_names(record: Option<&str>, profile: Option<&str>) -> String {
+    match (record, profile) {
+        (Some(record), _) => record.to_owned(),
+        (None, Some(p)) if !p.is_empty() => MANAGED.join(" "),
+        _ => String::new(),
+    }
+}
+
+/// A fish condition: mfaenv set `name` (the record lists it, or, with no record, an mfaenv
+/// session of an older mfaenv is there).
+fn fish_listed(name: &str) -> String {
+    format!(
+        "string match -q -- '* {name} *' \" ${RECORD} \"; or begin; not set -q {RECORD}; and test -n \"$MFAENV_PROFILE\"; end"
+    )
+}
+
+/// A PowerShell condition: mfaenv set `name` (as in [`fish_listed`]).
+fn powershell_listed(name: &str) -> String {
+    format!(
+        "(\" $Env:{RECORD} \" -clike '* {name} *') -or ($null -eq $Env:{RECORD} -and $Env:MFAENV_PROFILE)"
+    )
 }
 
 fn unrepresentable(shell: Shell, name: &str, what: &str) -> Error {

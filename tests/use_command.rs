@@ -106,7 +106,8 @@ fn use_prints_powershell_and_cmd_scripts() {
         "{ps}"
     );
     assert!(ps.contains("$Env:MFAENV_PROFILE = 'foobar'\n"), "{ps}");
-    assert_eq!(ps.lines().count(), 9);
+    // Ten saves, ten values, the record of their names.
+    assert_eq!(ps.lines().count(), 21, "{ps}");
     assert_eq!(use_ok(&f, "pwsh").stdout, ps);
     let cmd = use_ok(&f, "cmd").stdout;
     assert!(
@@ -114,6 +115,7 @@ fn use_prints_powershell_and_cmd_scripts() {
         "{cmd}"
     );
     assert!(cmd.lines().all(|l| l.starts_with("set \"")), "{cmd}");
+    assert!(cmd.ends_with("set \"MFAENV_VARS=AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_SESSION_EXPIRATION AWS_CREDENTIAL_EXPIRATION AWS_REGION AWS_DEFAULT_REGION MFAENV_SESSION_SECONDS MFAENV_PROFILE\"\n"), "{cmd}");
 }
 
 #[test]
@@ -152,7 +154,7 @@ fn profile_defaults_to_aws_profile_then_default() {
     assert_eq!(run.code, Some(0), "{run:#?}");
     assert!(run.stdout.contains("MFAENV_PROFILE='noregion'"));
     assert!(
-        !run.stdout.contains("AWS_REGION"),
+        !run.stdout.contains("export AWS_REGION='") && !run.stdout.contains("export AWS_DEFAULT_REGION='"),
         "no region: none exported"
     );
     let run = f.run(&["use", "--shell", "bash", "--token-code", GOOD_CODE]);
@@ -167,13 +169,13 @@ fn shell_comes_from_mfaenv_shell_else_bash_with_a_notice() {
         &[("MFAENV_SHELL", "fish")],
     );
     assert!(
-        run.stdout.starts_with("set -gx AWS_ACCESS_KEY_ID "),
+        run.stdout.lines().any(|l| l.starts_with("set -gx AWS_ACCESS_KEY_ID ")),
         "{run:#?}"
     );
     // Started by the test harness, not a shell: bash syntax and a word about it.
     let run = f.run(&["use", "foobar", "--token-code", GOOD_CODE]);
     assert!(
-        run.stdout.starts_with("export AWS_ACCESS_KEY_ID="),
+        run.stdout.lines().any(|l| l.starts_with("export AWS_ACCESS_KEY_ID=")),
         "{run:#?}"
     );
     assert!(run.stderr.contains("--shell"), "{run:#?}");
@@ -194,7 +196,7 @@ fn shell_comes_from_mfaenv_shell_else_bash_with_a_notice() {
             .unwrap();
         let out = Run::from(out);
         assert!(
-            out.stdout.starts_with("export AWS_ACCESS_KEY_ID="),
+            out.stdout.lines().any(|l| l.starts_with("export AWS_ACCESS_KEY_ID=")),
             "{out:#?}"
         );
         assert!(!out.stderr.contains("--shell"), "{out:#?}");
@@ -460,11 +462,24 @@ fn unset_removes_exactly_the_session_variables_in_every_shell() {
         assert_eq!(left, "", "{shell} kept {left}");
     }
     let ps = f.run(&["unset", "--shell", "powershell"]).stdout;
-    assert_eq!(ps.lines().count(), 9);
-    assert!(ps.contains("Remove-Item Env:AWS_SESSION_TOKEN -ErrorAction SilentlyContinue\n"));
-    let cmd = f.run(&["unset", "--shell", "cmd"]).stdout;
+    assert_eq!(ps.lines().count(), 11, "ten restores and the record: {ps}");
+    assert!(ps.contains("Remove-Item Env:AWS_SESSION_TOKEN -ErrorAction SilentlyContinue }\n"));
+    assert!(ps.ends_with("Remove-Item Env:MFAENV_VARS -ErrorAction SilentlyContinue\n"));
+    // cmd cannot decide in the script: mfaenv removes what the record names, all of an
+    // mfaenv session without one, nothing of a shell without an mfaenv session.
+    let cmd = f.run_env(&["unset", "--shell", "cmd"], &[("MFAENV_PROFILE", "foobar")]);
     assert!(
-        cmd.contains("set MFAENV_PROFILE=\n") && cmd.lines().count() == 9,
-        "{cmd}"
+        cmd.stdout.contains("set MFAENV_PROFILE=\n") && cmd.stdout.lines().count() == 11,
+        "{cmd:#?}"
     );
+    let cmd = f.run_env(
+        &["unset", "--shell", "cmd"],
+        &[("MFAENV_PROFILE", "foobar"), ("MFAENV_VARS", "AWS_ACCESS_KEY_ID MFAENV_PROFILE")],
+    );
+    assert_eq!(
+        cmd.stdout,
+        "set AWS_ACCESS_KEY_ID=\nset MFAENV_PROFILE=\nset MFAENV_VARS=\n"
+    );
+    let cmd = f.run_env(&["unset", "--shell", "cmd"], &[("AWS_REGION", "us-east-1")]);
+    assert_eq!(cmd.stdout, "set MFAENV_VARS=\n");
 }
