@@ -483,3 +483,61 @@ fn unset_removes_exactly_the_session_variables_in_every_shell() {
     let cmd = f.run_env(&["unset", "--shell", "cmd"], &[("AWS_REGION", "us-east-1")]);
     assert_eq!(cmd.stdout, "set MFAENV_VARS=\n");
 }
+
+/// A profile name that reads as an option is refused wherever it comes from (after `--`, from
+/// AWS_PROFILE, from MFAENV_PROFILE for logout): one line, exit 2, nothing on stdout, so no
+/// hook can be made to evaluate help or version text.
+#[test]
+fn option_like_profile_names_are_refused_wherever_they_come_from() {
+    let f = Fixture::new();
+    for name in ["--help", "--version", "-V", "-h", "--shell=fish"] {
+        let run = f.run(&["use", "--shell", "bash", "--", name]);
+        run.assert_fails(2, "cannot start with '-'");
+        let run = f.run_env(&["use", "--shell", "bash", "--token-code", GOOD_CODE], &[("AWS_PROFILE", name)]);
+        run.assert_fails(2, "(from AWS_PROFILE)");
+        let run = f.run_env(&["logout", "--shell", "bash"], &[("MFAENV_PROFILE", name)]);
+        run.assert_fails(2, "cannot start with '-'");
+    }
+}
+
+/// MFAENV_REFRESH_MARGIN follows the hooks' rule (1 to 6 digits, else 60 with one warning;
+/// empty is unset), and a margin longer than half the session is clamped with one warning.
+#[test]
+fn refresh_margin_follows_the_hooks_rule_and_is_clamped_with_one_warning() {
+    let f = Fixture::new();
+    let args = ["use", "foobar", "--shell", "bash", "--token-code", GOOD_CODE];
+    for (margin, warned) in [
+        ("", false),
+        ("0", false),
+        ("300", false),
+        (" 5", true),
+        ("5 ", true),
+        ("+5", true),
+        ("1000000", true),
+        ("4294967297", true),
+        ("5s", true),
+    ] {
+        let run = f.run_env(&args, &[("MFAENV_REFRESH_MARGIN", margin)]);
+        assert_eq!(run.code, Some(0), "{run:#?}");
+        let warnings = run.stderr.matches("is not a number of seconds (1 to 6 digits); using 60").count();
+        assert_eq!(warnings, usize::from(warned), "{margin:?}: {run:#?}");
+    }
+    // 12 h sessions: a margin of a day is clamped to 6 h, said once.
+    let run = f.run_env(&args, &[("MFAENV_REFRESH_MARGIN", "86400")]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let line = "MFAENV_REFRESH_MARGIN=86400 is more than half of this session's ";
+    assert_eq!(run.stderr.matches(line).count(), 1, "{run:#?}");
+    assert_eq!(run.stderr.lines().count(), 2, "the notice and the warning: {run:#?}");
+    let life: u32 = run
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("export MFAENV_SESSION_SECONDS='"))
+        .and_then(|v| v.strip_suffix('\''))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{run:#?}"));
+    assert!((43190..=43200).contains(&life), "{life}");
+    let kept = format!("the shell hooks renew it {} seconds before it lapses instead", life / 2);
+    assert!(run.stderr.contains(&kept), "{run:#?}");
+    let run = f.run_env(&args, &[("MFAENV_REFRESH_MARGIN", "3600")]);
+    assert!(!run.stderr.contains("more than half"), "{run:#?}");
+}
