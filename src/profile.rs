@@ -551,10 +551,15 @@ mod tests {
         for option in ["-h", "--help", "--version", "-V", "--shell=fish", "-"] {
             let err = ProfileName::choose(Some(option), None).unwrap_err();
             assert!(matches!(err, Error::Usage(_)), "{option}");
-            let err = ProfileName::choose(None, Some(option)).unwrap_err().to_string();
+            let err = ProfileName::choose(None, Some(option))
+                .unwrap_err()
+                .to_string();
             assert!(err.contains("AWS_PROFILE") && err.contains("'-'"), "{err}");
         }
-        assert_eq!(ProfileName::choose(Some("a-b"), None).unwrap().as_str(), "a-b");
+        assert_eq!(
+            ProfileName::choose(Some("a-b"), None).unwrap().as_str(),
+            "a-b"
+        );
     }
 
     #[test]

@@ -240,7 +240,9 @@ mod tests {
         assert_eq!(parse_margin(Some("0")), (0, None));
         assert_eq!(parse_margin(Some("300")), (300, None));
         assert_eq!(parse_margin(Some("999999")), (999_999, None));
-        for bad in [" 60", "60 ", "+60", "-1", "1e3", "1000000", "٦٠", "6\x1b0", "$(id)"] {
+        for bad in [
+            " 60", "60 ", "+60", "-1", "1e3", "1000000", "٦٠", "6\x1b0", "$(id)",
+        ] {
             let (m, warning) = parse_margin(Some(bad));
             assert_eq!(m, 60, "{bad}");
             let warning = warning.unwrap_or_else(|| panic!("no warning for {bad:?}"));

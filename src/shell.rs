@@ -101,11 +101,7 @@ impl Shell {
     /// back what the new session does not set (a previous profile's region), sets `vars`, and
     /// records their names in [`RECORD`]. `recorded` ([`recorded_names`]) is for cmd alone,
     /// which has no variables of its own to do the work in.
-    pub fn use_script<S: AsRef<str>>(
-        self,
-        vars: &[(&str, S)],
-        recorded: &str,
-    ) -> Result<String> {
+    pub fn use_script<S: AsRef<str>>(self, vars: &[(&str, S)], recorded: &str) -> Result<String> {
         let sets = |name: &str| vars.iter().any(|(n, _)| *n == name);
         let mut script = String::new();
         if self != Shell::Cmd {

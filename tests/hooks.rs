@@ -200,7 +200,12 @@ impl Term {
         let out = self.run(&line.join("; "));
         let re = Regex::new(r"VAL<([^>]*)>").unwrap();
         let values: Vec<String> = re.captures_iter(&out).map(|c| c[1].to_owned()).collect();
-        assert_eq!(values.len(), names.len(), "{}: {names:?} in {out:?}", self.sh.name());
+        assert_eq!(
+            values.len(),
+            names.len(),
+            "{}: {names:?} in {out:?}",
+            self.sh.name()
+        );
         values
     }
 
@@ -995,7 +1000,14 @@ fn forms_leave_the_shell_as_found(sh: Sh, form: Form) {
     let v = t.states(&names);
     assert_eq!(
         v,
-        [USER_KEY, USER_REGION, USER_DEFAULT_REGION, "(unset)", "(unset)", "(unset)"],
+        [
+            USER_KEY,
+            USER_REGION,
+            USER_DEFAULT_REGION,
+            "(unset)",
+            "(unset)",
+            "(unset)"
+        ],
         "{sh:?} {form:?}: {out:?}"
     );
     // The user's variables are still exported, for the commands run from this shell.
@@ -1015,7 +1027,10 @@ fn forms_leave_the_shell_as_found(sh: Sh, form: Form) {
         assert!(!child.contains(gone), "{sh:?} {form:?}: {child:?}");
     }
     for complaint in COMPLAINTS {
-        assert!(!out.contains(complaint), "{sh:?} {form:?}: {complaint}: {out:?}");
+        assert!(
+            !out.contains(complaint),
+            "{sh:?} {form:?}: {complaint}: {out:?}"
+        );
     }
     assert_no_secret(&out);
     t.exit();
@@ -1068,15 +1083,28 @@ fn explicit_shell_prints_and_never_applies(sh: Sh) {
         ("--shell bash", "export AWS_ACCESS_KEY_ID='ASIA"),
         ("--shell cmd", "set \"AWS_ACCESS_KEY_ID=ASIA"),
     ] {
-        let out = t.run(&format!("mfaenv use foobar --token-code {GOOD_CODE} {flag}"));
+        let out = t.run(&format!(
+            "mfaenv use foobar --token-code {GOOD_CODE} {flag}"
+        ));
         assert!(out.contains(line), "{sh:?} {flag}: {out:?}");
         for complaint in COMPLAINTS {
-            assert!(!out.contains(complaint), "{sh:?} {flag}: {complaint}: {out:?}");
+            assert!(
+                !out.contains(complaint),
+                "{sh:?} {flag}: {complaint}: {out:?}"
+            );
         }
-        assert_eq!(t.var("AWS_ACCESS_KEY_ID"), USER_KEY, "{sh:?} {flag}: applied");
+        assert_eq!(
+            t.var("AWS_ACCESS_KEY_ID"),
+            USER_KEY,
+            "{sh:?} {flag}: applied"
+        );
         let out = t.run(&format!("mfaenv unset {flag}"));
         assert!(out.contains("MFAENV_VARS"), "{sh:?} {flag}: {out:?}");
-        assert_eq!(t.var("AWS_ACCESS_KEY_ID"), USER_KEY, "{sh:?} {flag}: unset applied");
+        assert_eq!(
+            t.var("AWS_ACCESS_KEY_ID"),
+            USER_KEY,
+            "{sh:?} {flag}: unset applied"
+        );
     }
     t.exit();
 }
@@ -1104,7 +1132,9 @@ fn decline_restores_what_the_user_had(sh: Sh) {
         },
     );
     t.prompt();
-    t.run(&format!("mfaenv use foobar --token-code {GOOD_CODE} --no-cache"));
+    t.run(&format!(
+        "mfaenv use foobar --token-code {GOOD_CODE} --no-cache"
+    ));
     assert_eq!(t.var("AWS_REGION"), "eu-west-1");
     // Lapsed: renewed with a code; lapsed again: declined.
     t.pty
@@ -1132,7 +1162,13 @@ fn decline_restores_what_the_user_had(sh: Sh) {
     ]);
     assert_eq!(
         v,
-        [USER_KEY, USER_REGION, USER_DEFAULT_REGION, "(unset)", "(unset)"],
+        [
+            USER_KEY,
+            USER_REGION,
+            USER_DEFAULT_REGION,
+            "(unset)",
+            "(unset)"
+        ],
         "{sh:?}"
     );
     let out = t.run("true");
@@ -1169,10 +1205,19 @@ fn option_like_profiles_are_never_evaluated(sh: Sh) {
             },
         );
         let out = t.prompt();
-        assert!(out.contains("cannot start with '-'"), "{sh:?} {name}: {out:?}");
-        assert!(out.contains("removed the lapsed credentials"), "{sh:?} {name}: {out:?}");
+        assert!(
+            out.contains("cannot start with '-'"),
+            "{sh:?} {name}: {out:?}"
+        );
+        assert!(
+            out.contains("removed the lapsed credentials"),
+            "{sh:?} {name}: {out:?}"
+        );
         for evaluated in ["Usage", "not found", "mfaenv 0.1.0", "unknown", "invalid"] {
-            assert!(!out.contains(evaluated), "{sh:?} {name}: {evaluated}: {out:?}");
+            assert!(
+                !out.contains(evaluated),
+                "{sh:?} {name}: {evaluated}: {out:?}"
+            );
         }
         assert_eq!(t.var("AWS_ACCESS_KEY_ID"), "");
         if name == "--help" {
@@ -1219,8 +1264,16 @@ fn huge_margin_is_clamped_with_one_warning(sh: Sh) {
     for _ in 0..3 {
         out += &t.run("true");
     }
-    assert_eq!(out.matches("MFAENV_REFRESH_MARGIN=999999 is more than half").count(), 1, "{out:?}");
-    assert!(!out.contains("lapsed") && !out.contains("MFA code"), "{sh:?}: {out:?}");
+    assert_eq!(
+        out.matches("MFAENV_REFRESH_MARGIN=999999 is more than half")
+            .count(),
+        1,
+        "{out:?}"
+    );
+    assert!(
+        !out.contains("lapsed") && !out.contains("MFA code"),
+        "{sh:?}: {out:?}"
+    );
     assert_eq!(f.sts.count("GetSessionToken"), 1);
     t.exit();
 }
@@ -1238,9 +1291,21 @@ fn hook_messages_escape_control_characters_in_profile_names() {
     let f = Fixture::new();
     let hostile = "evil\x1b]0;pwned\x07\r\nmfaenv: forged\u{9b}31m";
     let cases: [(Sh, &[&str], &str); 3] = [
-        (Sh::Bash, &["bash", "--norc", "-c"], r#"eval "$(mfaenv init bash)"; _mfaenv_hook"#),
-        (Sh::Zsh, &["zsh", "--no-rcs", "-c"], r#"eval "$(mfaenv init zsh)"; _mfaenv_hook"#),
-        (Sh::Fish, &["fish", "--no-config", "-c"], "mfaenv init fish | source; __mfaenv_hook"),
+        (
+            Sh::Bash,
+            &["bash", "--norc", "-c"],
+            r#"eval "$(mfaenv init bash)"; _mfaenv_hook"#,
+        ),
+        (
+            Sh::Zsh,
+            &["zsh", "--no-rcs", "-c"],
+            r#"eval "$(mfaenv init zsh)"; _mfaenv_hook"#,
+        ),
+        (
+            Sh::Fish,
+            &["fish", "--no-config", "-c"],
+            "mfaenv init fish | source; __mfaenv_hook",
+        ),
     ];
     for (sh, argv, script) in cases {
         if !sh.present() {
@@ -1255,7 +1320,10 @@ fn hook_messages_escape_control_characters_in_profile_names() {
         let run = Run::from(cmd.output().unwrap());
         let err = &run.stderr;
         assert!(err.contains("mfaenv: session for evil"), "{sh:?}: {err:?}");
-        assert!(err.contains("removed the lapsed credentials"), "{sh:?}: {err:?}");
+        assert!(
+            err.contains("removed the lapsed credentials"),
+            "{sh:?}: {err:?}"
+        );
         for raw in ['\x1b', '\x07', '\r', '\u{9b}'] {
             assert!(!err.contains(raw), "{sh:?}: raw {raw:?} in {err:?}");
         }

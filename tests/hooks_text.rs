@@ -46,7 +46,9 @@ fn powershell_wrapper_evaluates_only_mfaenvs_own_script_for_use_unset_logout() {
     assert!(ps.contains("function global:mfaenv {"));
     assert!(ps.contains("$verb -notin 'use', 'unset', 'logout'"));
     // Case-sensitive: -v is --verbose, only -V is --version.
-    assert!(ps.contains("if (\"$arg\" -cmatch '^(--help|--version|-[^-]*[hV].*)$') { $verb = ''; break }"));
+    assert!(ps.contains(
+        "if (\"$arg\" -cmatch '^(--help|--version|-[^-]*[hV].*)$') { $verb = ''; break }"
+    ));
     // The program itself, never the function or the cmd wrapper.
     assert!(ps.contains("-CommandType Application"));
     assert!(ps.contains("$_.Extension -notin '.cmd', '.bat'"));
@@ -217,7 +219,17 @@ fn check_argument_patterns(hook: &str, help: &str, shell: &str) {
     for arg in ["-h", "--help", "-V", "--version", "-qV", "-vh", "-qvh"] {
         assert!(help.is_match(arg), "{hook}: {arg} is help");
     }
-    for arg in ["-v", "-q", "-qv", "--verbose", "--shell", "foobar", "--token-code", "--", "h"] {
+    for arg in [
+        "-v",
+        "-q",
+        "-qv",
+        "--verbose",
+        "--shell",
+        "foobar",
+        "--token-code",
+        "--",
+        "h",
+    ] {
         assert!(!help.is_match(arg), "{hook}: {arg} is not help");
     }
     for arg in ["--shell", "--shell=fish", "--shell=cmd"] {
@@ -237,25 +249,43 @@ fn check_argument_patterns(hook: &str, help: &str, shell: &str) {
 fn powershell_wrapper_prints_when_piped_or_told_a_shell_and_the_check_is_safe() {
     let ps = hook("mfaenv.ps1");
     let wrapper = between(&ps, "function global:mfaenv {", "\n}\n");
-    assert!(wrapper.contains("$print = $MyInvocation.PipelinePosition -lt $MyInvocation.PipelineLength"));
+    assert!(
+        wrapper
+            .contains("$print = $MyInvocation.PipelinePosition -lt $MyInvocation.PipelineLength")
+    );
     assert!(wrapper.contains("if (\"$arg\" -ceq '--') { break }"));
     check_argument_patterns(
         "mfaenv.ps1",
         between(wrapper, "if (\"$arg\" -cmatch '", "'"),
-        &format!("^--shell{}", between(wrapper, "if (\"$arg\" -cmatch '^--shell", "'")),
+        &format!(
+            "^--shell{}",
+            between(wrapper, "if (\"$arg\" -cmatch '^--shell", "'")
+        ),
     );
     // Printing comes before running, and prints exactly what mfaenv printed.
     let print = wrapper.find("if ($print) { return $script }").unwrap();
-    let run = wrapper.find("$script | Out-String | Invoke-Expression").unwrap();
+    let run = wrapper
+        .find("$script | Out-String | Invoke-Expression")
+        .unwrap();
     assert!(print < run);
 
     let check = between(&ps, "function global:__MfaenvCheck {", "\n}\n");
     assert!(check.contains("mfaenv use '--' $name\n"));
     assert!(check.contains("$shown = __MfaenvPrintable $name"));
-    assert_eq!(check.matches("$shown").count(), 3, "both messages show the escaped name");
+    assert_eq!(
+        check.matches("$shown").count(),
+        3,
+        "both messages show the escaped name"
+    );
     assert!(!check.contains("WriteLine(\"mfaenv: session for $name"));
-    let printable = between(&ps, "function global:__MfaenvPrintable([string] $text) {", "\n}\n");
-    assert!(printable.contains("[regex]::Replace($text, '\\p{Cc}', { param($m) '\\x{0:x2}' -f [int][char]$m.Value })"));
+    let printable = between(
+        &ps,
+        "function global:__MfaenvPrintable([string] $text) {",
+        "\n}\n",
+    );
+    assert!(printable.contains(
+        "[regex]::Replace($text, '\\p{Cc}', { param($m) '\\x{0:x2}' -f [int][char]$m.Value })"
+    ));
     // The margin: one rule, clamped to half of what the session had left.
     assert!(check.contains("if (\"$Env:MFAENV_REFRESH_MARGIN\" -cmatch '^[0-9]{1,6}$')"));
     assert!(check.contains("if (\"$Env:MFAENV_SESSION_SECONDS\" -cmatch '^[0-9]{1,6}$') {"));
@@ -278,7 +308,10 @@ fn posix_and_fish_wrappers_share_the_argument_rules() {
         let sh = hook(file);
         assert!(sh.contains("--shell | --shell=*) print=1 ;;"), "{file}");
         assert!(sh.contains("-h | --help | -V | --version | -["), "{file}");
-        assert!(sh.contains(" command mfaenv use -- \"$profile\")"), "{file}");
+        assert!(
+            sh.contains(" command mfaenv use -- \"$profile\")"),
+            "{file}"
+        );
     }
     assert!(fish.contains("command mfaenv use -- $profile)"));
 }
@@ -290,7 +323,9 @@ fn posix_and_fish_wrappers_share_the_argument_rules() {
 fn cmd_wrapper_passes_explicit_shell_through() {
     let cmd = hook("mfaenv.cmd");
     let scan = between(&cmd, "\r\n:scan\r\n", "\r\n:chosen\r\n");
-    assert!(scan.starts_with("if \"%~1\"==\"\" goto :chosen\r\nif \"%~1\"==\"--\" goto :chosen\r\n"));
+    assert!(
+        scan.starts_with("if \"%~1\"==\"\" goto :chosen\r\nif \"%~1\"==\"--\" goto :chosen\r\n")
+    );
     assert!(scan.contains("if \"%mfaenv_arg%\"==\"--shell\" set \"mfaenv_print=1\"\r\n"));
     assert!(scan.contains("if \"%mfaenv_arg:~0,8%\"==\"--shell=\" set \"mfaenv_print=1\"\r\n"));
     assert_eq!("--shell=".len(), 8);
@@ -313,7 +348,10 @@ fn clink_passes_the_profile_after_dashes_and_escapes_it() {
     assert!(printable.contains("text:gsub(\"\\xc2([\\x80-\\x9f])\""));
     assert!(printable.contains("text:gsub(\"%c\""));
     assert!(check.contains("if life and margin > math.floor(life / 2) then"));
-    assert!(!lua.contains(" // "), "Lua 5.2 (older Clink) has no integer division");
+    assert!(
+        !lua.contains(" // "),
+        "Lua 5.2 (older Clink) has no integer division"
+    );
 }
 
 /// The PowerShell scripts, as text: `use` saves each variable it sets in a global (not
@@ -336,10 +374,21 @@ fn powershell_scripts_save_and_restore_in_session_variables() {
             .unwrap_or_else(|| panic!("{name} not set"));
         assert!(save < set, "{name} saved after it was set");
         let line = lines[save];
-        assert!(line.contains(&format!("$global:_mfaenv_o_{name} = $Env:{name}")), "{line}");
-        assert!(line.contains(&format!("(\" $Env:MFAENV_VARS \" -clike '* {name} *')")), "{line}");
+        assert!(
+            line.contains(&format!("$global:_mfaenv_o_{name} = $Env:{name}")),
+            "{line}"
+        );
+        assert!(
+            line.contains(&format!("(\" $Env:MFAENV_VARS \" -clike '* {name} *')")),
+            "{line}"
+        );
     }
-    assert!(lines.last().unwrap().starts_with("$Env:MFAENV_VARS = 'AWS_ACCESS_KEY_ID "));
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .starts_with("$Env:MFAENV_VARS = 'AWS_ACCESS_KEY_ID ")
+    );
     let unset = f.run(&["unset", "--shell", "powershell"]).stdout;
     for name in mfaenv::session::MANAGED {
         assert!(unset.contains(&format!("if ($null -ne (Get-Variable -Name _mfaenv_s_{name} -Scope Global -ErrorAction Ignore)) {{ if ($global:_mfaenv_s_{name} -eq 1) {{ $Env:{name} = $global:_mfaenv_o_{name} }} else {{ Remove-Item Env:{name} -ErrorAction SilentlyContinue }}; Remove-Variable -Name _mfaenv_s_{name}, _mfaenv_o_{name} -Scope Global -ErrorAction Ignore }}")), "{name}");
@@ -349,9 +398,19 @@ fn powershell_scripts_save_and_restore_in_session_variables() {
             continue; // a value, quoted by the proven rule
         }
         for (open, close) in [('{', '}'), ('(', ')')] {
-            assert_eq!(line.matches(open).count(), line.matches(close).count(), "{line}");
+            assert_eq!(
+                line.matches(open).count(),
+                line.matches(close).count(),
+                "{line}"
+            );
         }
-        assert!(!line.contains("Env:MFAENV_VARS = ") || line.contains("'"), "{line}");
-        assert!(!line.contains("Set-Item") && !line.contains("Invoke-"), "{line}");
+        assert!(
+            !line.contains("Env:MFAENV_VARS = ") || line.contains("'"),
+            "{line}"
+        );
+        assert!(
+            !line.contains("Set-Item") && !line.contains("Invoke-"),
+            "{line}"
+        );
     }
 }

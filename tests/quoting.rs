@@ -280,7 +280,9 @@ fn check_restore(shell: Shell, program: &str, per_line: bool) {
             "zsh" => cmd.args(["--no-rcs", "-c"]),
             _ => cmd.args(["--norc", "--noprofile", "-c"]),
         };
-        cmd.arg(&body).current_dir(dir.path()).env("MFAENV_SCRIPT", &script);
+        cmd.arg(&body)
+            .current_dir(dir.path())
+            .env("MFAENV_SCRIPT", &script);
         for name in names {
             cmd.env_remove(name);
         }
@@ -301,7 +303,10 @@ fn check_restore(shell: Shell, program: &str, per_line: bool) {
             let expected = chunk.get(i).map_or("U".to_owned(), |v| format!("S{v}"));
             assert_eq!(got[i], expected, "{program} (per line: {per_line}): {name}");
         }
-        assert!(!dir.path().join("CANARY").exists(), "{program} ran code from a value");
+        assert!(
+            !dir.path().join("CANARY").exists(),
+            "{program} ran code from a value"
+        );
     }
 }
 

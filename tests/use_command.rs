@@ -154,7 +154,8 @@ fn profile_defaults_to_aws_profile_then_default() {
     assert_eq!(run.code, Some(0), "{run:#?}");
     assert!(run.stdout.contains("MFAENV_PROFILE='noregion'"));
     assert!(
-        !run.stdout.contains("export AWS_REGION='") && !run.stdout.contains("export AWS_DEFAULT_REGION='"),
+        !run.stdout.contains("export AWS_REGION='")
+            && !run.stdout.contains("export AWS_DEFAULT_REGION='"),
         "no region: none exported"
     );
     let run = f.run(&["use", "--shell", "bash", "--token-code", GOOD_CODE]);
@@ -169,13 +170,17 @@ fn shell_comes_from_mfaenv_shell_else_bash_with_a_notice() {
         &[("MFAENV_SHELL", "fish")],
     );
     assert!(
-        run.stdout.lines().any(|l| l.starts_with("set -gx AWS_ACCESS_KEY_ID ")),
+        run.stdout
+            .lines()
+            .any(|l| l.starts_with("set -gx AWS_ACCESS_KEY_ID ")),
         "{run:#?}"
     );
     // Started by the test harness, not a shell: bash syntax and a word about it.
     let run = f.run(&["use", "foobar", "--token-code", GOOD_CODE]);
     assert!(
-        run.stdout.lines().any(|l| l.starts_with("export AWS_ACCESS_KEY_ID=")),
+        run.stdout
+            .lines()
+            .any(|l| l.starts_with("export AWS_ACCESS_KEY_ID=")),
         "{run:#?}"
     );
     assert!(run.stderr.contains("--shell"), "{run:#?}");
@@ -196,7 +201,9 @@ fn shell_comes_from_mfaenv_shell_else_bash_with_a_notice() {
             .unwrap();
         let out = Run::from(out);
         assert!(
-            out.stdout.lines().any(|l| l.starts_with("export AWS_ACCESS_KEY_ID=")),
+            out.stdout
+                .lines()
+                .any(|l| l.starts_with("export AWS_ACCESS_KEY_ID=")),
             "{out:#?}"
         );
         assert!(!out.stderr.contains("--shell"), "{out:#?}");
@@ -467,14 +474,20 @@ fn unset_removes_exactly_the_session_variables_in_every_shell() {
     assert!(ps.ends_with("Remove-Item Env:MFAENV_VARS -ErrorAction SilentlyContinue\n"));
     // cmd cannot decide in the script: mfaenv removes what the record names, all of an
     // mfaenv session without one, nothing of a shell without an mfaenv session.
-    let cmd = f.run_env(&["unset", "--shell", "cmd"], &[("MFAENV_PROFILE", "foobar")]);
+    let cmd = f.run_env(
+        &["unset", "--shell", "cmd"],
+        &[("MFAENV_PROFILE", "foobar")],
+    );
     assert!(
         cmd.stdout.contains("set MFAENV_PROFILE=\n") && cmd.stdout.lines().count() == 11,
         "{cmd:#?}"
     );
     let cmd = f.run_env(
         &["unset", "--shell", "cmd"],
-        &[("MFAENV_PROFILE", "foobar"), ("MFAENV_VARS", "AWS_ACCESS_KEY_ID MFAENV_PROFILE")],
+        &[
+            ("MFAENV_PROFILE", "foobar"),
+            ("MFAENV_VARS", "AWS_ACCESS_KEY_ID MFAENV_PROFILE"),
+        ],
     );
     assert_eq!(
         cmd.stdout,
@@ -493,7 +506,10 @@ fn option_like_profile_names_are_refused_wherever_they_come_from() {
     for name in ["--help", "--version", "-V", "-h", "--shell=fish"] {
         let run = f.run(&["use", "--shell", "bash", "--", name]);
         run.assert_fails(2, "cannot start with '-'");
-        let run = f.run_env(&["use", "--shell", "bash", "--token-code", GOOD_CODE], &[("AWS_PROFILE", name)]);
+        let run = f.run_env(
+            &["use", "--shell", "bash", "--token-code", GOOD_CODE],
+            &[("AWS_PROFILE", name)],
+        );
         run.assert_fails(2, "(from AWS_PROFILE)");
         let run = f.run_env(&["logout", "--shell", "bash"], &[("MFAENV_PROFILE", name)]);
         run.assert_fails(2, "cannot start with '-'");
@@ -505,7 +521,14 @@ fn option_like_profile_names_are_refused_wherever_they_come_from() {
 #[test]
 fn refresh_margin_follows_the_hooks_rule_and_is_clamped_with_one_warning() {
     let f = Fixture::new();
-    let args = ["use", "foobar", "--shell", "bash", "--token-code", GOOD_CODE];
+    let args = [
+        "use",
+        "foobar",
+        "--shell",
+        "bash",
+        "--token-code",
+        GOOD_CODE,
+    ];
     for (margin, warned) in [
         ("", false),
         ("0", false),
@@ -519,7 +542,10 @@ fn refresh_margin_follows_the_hooks_rule_and_is_clamped_with_one_warning() {
     ] {
         let run = f.run_env(&args, &[("MFAENV_REFRESH_MARGIN", margin)]);
         assert_eq!(run.code, Some(0), "{run:#?}");
-        let warnings = run.stderr.matches("is not a number of seconds (1 to 6 digits); using 60").count();
+        let warnings = run
+            .stderr
+            .matches("is not a number of seconds (1 to 6 digits); using 60")
+            .count();
         assert_eq!(warnings, usize::from(warned), "{margin:?}: {run:#?}");
     }
     // 12 h sessions: a margin of a day is clamped to 6 h, said once.
@@ -527,7 +553,11 @@ fn refresh_margin_follows_the_hooks_rule_and_is_clamped_with_one_warning() {
     assert_eq!(run.code, Some(0), "{run:#?}");
     let line = "MFAENV_REFRESH_MARGIN=86400 is more than half of this session's ";
     assert_eq!(run.stderr.matches(line).count(), 1, "{run:#?}");
-    assert_eq!(run.stderr.lines().count(), 2, "the notice and the warning: {run:#?}");
+    assert_eq!(
+        run.stderr.lines().count(),
+        2,
+        "the notice and the warning: {run:#?}"
+    );
     let life: u32 = run
         .stdout
         .lines()
@@ -536,8 +566,37 @@ fn refresh_margin_follows_the_hooks_rule_and_is_clamped_with_one_warning() {
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| panic!("{run:#?}"));
     assert!((43190..=43200).contains(&life), "{life}");
-    let kept = format!("the shell hooks renew it {} seconds before it lapses instead", life / 2);
+    let kept = format!(
+        "the shell hooks renew it {} seconds before it lapses instead",
+        life / 2
+    );
     assert!(run.stderr.contains(&kept), "{run:#?}");
     let run = f.run_env(&args, &[("MFAENV_REFRESH_MARGIN", "3600")]);
     assert!(!run.stderr.contains("more than half"), "{run:#?}");
+}
+
+/// In a shell that inherited an mfaenv session (a child of the shell that ran `use`), the
+/// record names mfaenv's variables but no saved values are there: `unset` removes exactly the
+/// names recorded and leaves a variable mfaenv never set (here the user's own region) alone.
+#[test]
+fn unset_in_a_child_shell_removes_what_the_record_names_and_nothing_else() {
+    let f = Fixture::new();
+    let preset = [
+        ("AWS_ACCESS_KEY_ID", SESSION_KEY_ID),
+        ("AWS_SESSION_TOKEN", "t"),
+        ("MFAENV_PROFILE", "noregion"),
+        (
+            "MFAENV_VARS",
+            "AWS_ACCESS_KEY_ID AWS_SESSION_TOKEN MFAENV_PROFILE",
+        ),
+        ("AWS_REGION", "us-east-2"),
+    ];
+    for shell in ["bash", "zsh", "fish"] {
+        if !have(shell) {
+            continue;
+        }
+        let run = f.run(&["unset", "--shell", shell]);
+        let left = eval_and_print(shell, &run.stdout, &preset);
+        assert_eq!(left, "AWS_REGION=us-east-2\n", "{shell}");
+    }
 }
