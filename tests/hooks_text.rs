@@ -348,6 +348,8 @@ fn clink_passes_the_profile_after_dashes_and_escapes_it() {
     assert!(printable.contains("text:gsub(\"\\xc2([\\x80-\\x9f])\""));
     assert!(printable.contains("text:gsub(\"%c\""));
     assert!(check.contains("if life and margin > math.floor(life / 2) then"));
+    assert!(check.contains("if profile:sub(1, 1) ~= \"-\" then\n        renewed = apply(\"use\""));
+    assert!(check.contains("if not renewed then\n"));
     assert!(
         !lua.contains(" // "),
         "Lua 5.2 (older Clink) has no integer division"
