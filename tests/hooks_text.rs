@@ -274,9 +274,12 @@ fn powershell_wrapper_prints_when_piped_or_told_a_shell_and_the_check_is_safe() 
     assert!(check.contains("$shown = __MfaenvPrintable $name"));
     assert_eq!(
         check.matches("$shown").count(),
-        3,
-        "both messages show the escaped name"
+        4,
+        "every message shows the escaped name"
     );
+    // An option-like name is not passed on at all, in case '--' were lost on the way.
+    assert!(check.contains("if (\"$name\" -notlike '-*') {\n        mfaenv use '--' $name\n        $renewed = $LASTEXITCODE -eq 0\n"));
+    assert!(check.contains("if (-not $renewed) {\n        mfaenv unset\n"));
     assert!(!check.contains("WriteLine(\"mfaenv: session for $name"));
     let printable = between(
         &ps,
@@ -348,6 +351,8 @@ fn clink_passes_the_profile_after_dashes_and_escapes_it() {
     assert!(printable.contains("text:gsub(\"\\xc2([\\x80-\\x9f])\""));
     assert!(printable.contains("text:gsub(\"%c\""));
     assert!(check.contains("if life and margin > math.floor(life / 2) then"));
+    assert!(check.contains("if profile:sub(1, 1) ~= \"-\" then\n        renewed = apply(\"use\""));
+    assert!(check.contains("if not renewed then\n"));
     assert!(check.contains("if profile:sub(1, 1) ~= \"-\" then\n        renewed = apply(\"use\""));
     assert!(check.contains("if not renewed then\n"));
     assert!(
