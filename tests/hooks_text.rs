@@ -421,3 +421,123 @@ fn powershell_scripts_save_and_restore_in_session_variables() {
         );
     }
 }
+
+/// The Clink script run for real in Lua 5.2 (the Lua Clink embeds), with Clink's and cmd's
+/// parts stubbed: `io.popen` records the command and answers with what mfaenv really prints.
+/// It shows the profile name escaped, passes it after `--shell cmd --`, never passes an
+/// option-like name, applies the printed `set` lines, and keeps a huge margin below half the
+/// session.
+#[test]
+fn clink_script_runs_in_lua() {
+    if !have("lua5.2") {
+        return;
+    }
+    let f = Fixture::new();
+    let dir = tempfile::tempdir().unwrap();
+    let use_out = use_script("cmd");
+    let unset_out = f
+        .run_env(
+            &["unset", "--shell", "cmd"],
+            &[("MFAENV_PROFILE", "foobar")],
+        )
+        .stdout;
+    std::fs::write(dir.path().join("use.txt"), &use_out).unwrap();
+    std::fs::write(dir.path().join("unset.txt"), &unset_out).unwrap();
+    let harness = r#"
+local dir, script = arg[1], arg[2]
+ENV, CMDS, ERR = {}, {}, {}
+local function canned(name)
+    local file = assert(io.open(dir .. "/" .. name))
+    local text = file:read("*a")
+    file:close()
+    return text
+end
+os.getenv = function(k) return ENV[k] end
+os.setenv = function(k, v) ENV[k] = v end
+io.stderr = { write = function(_, text) ERR[#ERR + 1] = text end }
+io.popen = function(command)
+    CMDS[#CMDS + 1] = command
+    local text = command:find(" use ") and canned("use.txt") or canned("unset.txt")
+    return {
+        lines = function() return text:gmatch("([^\n]*)\n") end,
+        close = function() return true, "exit", 0 end,
+    }
+end
+clink = { onbeginedit = function(f) CHECK = f end }
+dofile(script)
+local function run(env)
+    ENV, CMDS, ERR = env, {}, {}
+    CHECK()
+    io.write("CMDS<", table.concat(CMDS, "|"), ">\n")
+    io.write("ERR<", table.concat(ERR), ">\n")
+    io.write("KEY<", tostring(ENV.AWS_ACCESS_KEY_ID), ">\n")
+end
+local lapsed = "2000-01-01T00:00:00Z"
+run({ MFAENV_PROFILE = "evil\27]0;x\7\r\nmfaenv: forged\194\155", AWS_SESSION_EXPIRATION = lapsed })
+run({ MFAENV_PROFILE = "--help", AWS_SESSION_EXPIRATION = lapsed, AWS_ACCESS_KEY_ID = "OLD" })
+run({ MFAENV_PROFILE = "foobar", AWS_SESSION_EXPIRATION = arg[3],
+      MFAENV_REFRESH_MARGIN = "999999", MFAENV_SESSION_SECONDS = "43200" })
+run({ MFAENV_PROFILE = "foobar", AWS_SESSION_EXPIRATION = arg[3], MFAENV_REFRESH_MARGIN = "999999" })
+"#;
+    let harness_file = dir.path().join("harness.lua");
+    std::fs::write(&harness_file, harness).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("shell/mfaenv.lua");
+    let out = std::process::Command::new("lua5.2")
+        .arg(&harness_file)
+        .arg(dir.path())
+        .arg(&script)
+        .arg(now_plus(30_000))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let runs: Vec<&str> = stdout.split("CMDS<").skip(1).collect();
+    assert_eq!(runs.len(), 4, "{stdout}");
+
+    // A hostile name: escaped on stderr, passed after --shell cmd --, the session applied.
+    let (hostile, refused, clamped, unclamped) = (runs[0], runs[1], runs[2], runs[3]);
+    assert!(
+        hostile.starts_with(
+            "mfaenv.exe use --shell cmd -- \"evil\x1b]0;x\x07\r\nmfaenv: forged\u{9b}\">"
+        ),
+        "{hostile:?}"
+    );
+    let err = between(hostile, "ERR<", ">\n");
+    for raw in ['\x1b', '\x07', '\r', '\n', '\u{9b}'] {
+        assert!(!err.trim_end().contains(raw), "raw {raw:?} in {err:?}");
+    }
+    assert!(
+        err.contains("mfaenv: session for evil\\x1b]0;x\\x07\\x0d\\x0amfaenv: forged\\x9b lapsed"),
+        "{err:?}"
+    );
+    assert!(
+        hostile.contains(&format!("KEY<{}>", common::fake_sts::SESSION_KEY_ID)),
+        "{hostile:?}"
+    );
+
+    // An option-like name: never passed to `use`; the session removed, as on a refusal.
+    assert!(
+        refused.starts_with("mfaenv.exe unset --shell cmd>"),
+        "{refused:?}"
+    );
+    assert!(
+        refused.contains("'--help' is not a profile name"),
+        "{refused:?}"
+    );
+    assert!(
+        refused.contains("removed the lapsed credentials") && refused.contains("KEY<nil>"),
+        "{refused:?}"
+    );
+
+    // A margin of 999999 s on a 12 h session: clamped to 6 h, so 8 h left is not lapsed; without
+    // the session's length the margin is taken as it is.
+    assert!(clamped.starts_with(">\nERR<>"), "{clamped:?}");
+    assert!(
+        unclamped.starts_with("mfaenv.exe use --shell cmd -- \"foobar\">"),
+        "{unclamped:?}"
+    );
+}
