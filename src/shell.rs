@@ -132,8 +132,14 @@ impl Shell {
     fn save(self, name: &str) -> String {
         let (s, o) = (format!("_mfaenv_s_{name}"), format!("_mfaenv_o_{name}"));
         match self {
+            // Never exported, even under `set -a` (allexport): no child may see a saved value.
             Shell::Bash | Shell::Zsh => format!(
-                "[ -n \"${{{s}+x}}\" ] || case \" ${{{RECORD}-${{MFAENV_PROFILE:+{name}}}}} \" in *\" {name} \"*) {s}=0 ;; *) if [ -n \"${{{name}+x}}\" ]; then {s}=1 {o}=\"${name}\"; else {s}=0; fi ;; esac\n"
+                "[ -n \"${{{s}+x}}\" ] || case \" ${{{RECORD}-${{MFAENV_PROFILE:+{name}}}}} \" in *\" {name} \"*) {s}=0 ;; *) if [ -n \"${{{name}+x}}\" ]; then {s}=1 {o}=\"${name}\"; {} {o}; else {s}=0; fi ;; esac\n",
+                if self == Shell::Bash {
+                    "export -n"
+                } else {
+                    "typeset -g +x"
+                }
             ),
             Shell::Fish => format!(
                 "set -q {s}; or if {}; set -g {s} 0; else if set -q {name}; set -g {s} 1; set -g {o} ${name}; else; set -g {s} 0; end\n",

@@ -600,3 +600,42 @@ fn unset_in_a_child_shell_removes_what_the_record_names_and_nothing_else() {
         assert_eq!(left, "AWS_REGION=us-east-2\n", "{shell}");
     }
 }
+
+/// The values `use` saves for `unset` stay in the shell: even with every assignment exported
+/// (`set -a`, zsh's allexport), no child process sees them.
+#[test]
+fn saved_values_are_never_exported() {
+    let f = Fixture::new();
+    for (shell, allexport) in [("bash", "set -a"), ("zsh", "setopt allexport")] {
+        if !have(shell) {
+            continue;
+        }
+        let script = use_ok(&f, shell).stdout;
+        let out = Command::new(shell)
+            .args([
+                "-c",
+                &format!("{allexport}\neval \"$MFAENV_SCRIPT\"\nunset MFAENV_SCRIPT\nenv"),
+            ])
+            .env("MFAENV_SCRIPT", &script)
+            .env("AWS_SECRET_ACCESS_KEY", LONG_TERM_SECRET)
+            .output()
+            .unwrap();
+        let env = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "{shell}: {out:?}"
+        );
+        assert!(
+            env.contains(&format!("AWS_SECRET_ACCESS_KEY={SESSION_SECRET}")),
+            "{shell}"
+        );
+        assert!(
+            !env.contains(LONG_TERM_SECRET),
+            "{shell}: a saved value was exported"
+        );
+        assert!(
+            !env.lines().any(|l| l.starts_with("_mfaenv_o_")),
+            "{shell}: {env}"
+        );
+    }
+}
