@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::log::Log;
 use crate::obtain;
 use crate::profile::ProfileName;
-use crate::session::{RECORD, Session, human_duration};
+use crate::session::{Session, human_duration};
 use crate::shell::{self, Shell};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -54,7 +54,7 @@ pub fn run(cli: Cli) -> Result<Output> {
         Command::Use(args) => runtime()?.block_on(use_profile(args, log)),
         Command::Unset(args) => {
             let (shell, notices) = choose_shell(&args, log);
-            Ok(Output::script(shell.restore_script(&recorded()), notices))
+            Ok(Output::script(shell.restore_script(&inherited()), notices))
         }
         Command::Status => Ok(status(log)),
         Command::List => runtime()?.block_on(list()),
@@ -109,18 +109,16 @@ fn choose_shell(arg: &ShellArg, log: Log) -> (Shell, Vec<String>) {
     (shell, notice.filter(|_| !log.quiet).into_iter().collect())
 }
 
-/// The names an earlier `use` recorded in this environment (see [`shell::recorded_names`]).
-fn recorded() -> String {
-    let record = std::env::var(RECORD).ok();
-    let profile = std::env::var("MFAENV_PROFILE").ok();
-    shell::recorded_names(record.as_deref(), profile.as_deref())
+/// What an earlier `use` left in this environment, for the scripts of cmd.
+fn inherited() -> shell::Inherited {
+    shell::Inherited::read(|name| std::env::var(name).ok())
 }
 
 async fn use_profile(args: UseArgs, log: Log) -> Result<Output> {
     let (shell, mut notices) = choose_shell(&args.shell, log);
     let session = obtain::session(args.profile.as_deref(), &args.session, log).await?;
     let now = OffsetDateTime::now_utc();
-    let stdout = shell.use_script(&session.shell_variables(now), &recorded())?;
+    let stdout = shell.use_script(&session.shell_variables(now), &inherited())?;
     if !log.quiet {
         notices.push(session.notice(now));
         notices.extend(margin_warning(&session, now));
@@ -318,7 +316,7 @@ async fn logout(args: LogoutArgs, log: Log) -> Result<Output> {
     };
     let (shell, mut notices) = choose_shell(&args.shell, log);
     let stdout = if holds {
-        shell.restore_script(&recorded())
+        shell.restore_script(&inherited())
     } else {
         notices.clear();
         String::new()

@@ -99,18 +99,20 @@ impl Shell {
     /// The script `use` prints: it saves, in the shell's own non-exported variables, the state
     /// of each variable it is about to overwrite (once: not again while mfaenv holds it), gives
     /// back what the new session does not set (a previous profile's region), sets `vars`, and
-    /// records their names in [`RECORD`]. `recorded` ([`recorded_names`]) is for cmd alone,
-    /// which has no variables of its own to do the work in.
-    pub fn use_script<S: AsRef<str>>(self, vars: &[(&str, S)], recorded: &str) -> Result<String> {
+    /// records their names in [`RECORD`]. `inherited` is for cmd alone, which has no
+    /// variables of its own to do the work in.
+    pub fn use_script<S: AsRef<str>>(
+        self,
+        vars: &[(&str, S)],
+        inherited: &Inherited,
+    ) -> Result<String> {
         let sets = |name: &str| vars.iter().any(|(n, _)| *n == name);
         let mut script = String::new();
-        if self != Shell::Cmd {
-            for name in MANAGED.iter().filter(|n| sets(n)) {
-                script.push_str(&self.save(name));
-            }
+        for name in MANAGED.iter().filter(|n| sets(n)) {
+            script.push_str(&self.save(name, inherited));
         }
         for name in MANAGED.iter().filter(|n| !sets(n)) {
-            script.push_str(&self.restore(name, recorded));
+            script.push_str(&self.restore(name, inherited));
         }
         script.push_str(&self.export_script(vars)?);
         let names: Vec<&str> = vars.iter().map(|(n, _)| *n).collect();
@@ -120,8 +122,8 @@ impl Shell {
 
     /// The script `unset` prints: every variable mfaenv set goes back to what it was before the
     /// first `use` (restored, or removed when it was not set); the rest are left alone.
-    pub fn restore_script(self, recorded: &str) -> String {
-        let mut script: String = MANAGED.iter().map(|n| self.restore(n, recorded)).collect();
+    pub fn restore_script(self, inherited: &Inherited) -> String {
+        let mut script: String = MANAGED.iter().map(|n| self.restore(n, inherited)).collect();
         script.push_str(&self.unset(RECORD));
         script
     }
@@ -129,7 +131,7 @@ impl Shell {
     /// One line that saves the state of `name` before mfaenv first overwrites it. A name the
     /// record lists (a session inherited from a parent shell) holds mfaenv's value, never the
     /// user's: it is saved as "not set".
-    fn save(self, name: &str) -> String {
+    fn save(self, name: &str, inherited: &Inherited) -> String {
         let (s, o) = (format!("_mfaenv_s_{name}"), format!("_mfaenv_o_{name}"));
         match self {
             // Never exported, even under `set -a` (allexport): no child may see a saved value.
@@ -149,13 +151,24 @@ impl Shell {
                 "if ($null -eq (Get-Variable -Name {s} -Scope Global -ErrorAction Ignore)) {{ if ({}) {{ $global:{s} = 0 }} elseif (Test-Path Env:{name}) {{ $global:{s} = 1; $global:{o} = $Env:{name} }} else {{ $global:{s} = 0 }} }}\n",
                 powershell_listed(name)
             ),
+            // cmd keeps only the regions (not secrets), in exported copies; a value cmd
+            // cannot carry safely is not kept (`unset` then removes the variable).
+            Shell::Cmd if CMD_KEPT.contains(&name) && !inherited.listed(name) => {
+                let saved = cmd_saved(name);
+                match inherited.value(name).filter(|v| cmd_refuses(v).is_none()) {
+                    Some(value) => format!("set \"{saved}={value}\"\n"),
+                    // A copy left from elsewhere (a parent console) is not this one's.
+                    None if inherited.value(&saved).is_some() => self.unset(&saved),
+                    None => String::new(),
+                }
+            }
             Shell::Cmd => String::new(),
         }
     }
 
     /// One line that gives `name` back its saved state, or removes it when mfaenv set it and
     /// nothing was saved; a name mfaenv never set is left alone.
-    fn restore(self, name: &str, recorded: &str) -> String {
+    fn restore(self, name: &str, inherited: &Inherited) -> String {
         let (s, o) = (format!("_mfaenv_s_{name}"), format!("_mfaenv_o_{name}"));
         match self {
             Shell::Bash | Shell::Zsh => format!(
@@ -170,14 +183,20 @@ impl Shell {
                 powershell_listed(name)
             ),
             // cmd cannot run a condition from `for /f … do @%i`: this process decides, from the
-            // record it inherited (see [`recorded_names`]).
-            Shell::Cmd => {
-                if recorded.split(' ').any(|n| n == name) {
-                    self.unset(name)
-                } else {
-                    String::new()
+            // environment it inherited (cmd has no other).
+            Shell::Cmd if !inherited.listed(name) => String::new(),
+            Shell::Cmd if CMD_KEPT.contains(&name) => {
+                let saved = cmd_saved(name);
+                let back = match inherited.value(&saved) {
+                    Some(value) => format!("set \"{name}={value}\"\n"),
+                    None => self.unset(name),
+                };
+                match inherited.value(&saved) {
+                    Some(_) => back + &self.unset(&saved),
+                    None => back,
                 }
             }
+            Shell::Cmd => self.unset(name),
         }
     }
 
@@ -197,13 +216,53 @@ impl Shell {
     }
 }
 
-/// The names mfaenv set, as this process sees its environment: [`RECORD`]; without one but
-/// with an mfaenv session (made by an mfaenv before the record), all of them; else none.
-pub fn recorded_names(record: Option<&str>, profile: Option<&str>) -> String {
-    match (record, profile) {
-        (Some(record), _) => record.to_owned(),
-        (None, Some(p)) if !p.is_empty() => MANAGED.join(" "),
-        _ => String::new(),
+/// The names whose earlier values a cmd script keeps for `unset`: the regions, which are no
+/// secret, in exported copies ([`cmd_saved`]); cmd.exe has no variable a child cannot see.
+pub const CMD_KEPT: [&str; 2] = ["AWS_REGION", "AWS_DEFAULT_REGION"];
+
+/// The exported copy a cmd script keeps of `name`'s value from before the first `use`.
+pub fn cmd_saved(name: &str) -> String {
+    format!("MFAENV_SAVED_{name}")
+}
+
+/// What a cmd script depends on in the environment mfaenv inherited: cmd.exe can neither test
+/// nor copy a variable on a `for /f … do @%i` line, so mfaenv decides for it. (The other shells
+/// decide in their own scripts, and ignore this.)
+#[derive(Clone, Debug, Default)]
+pub struct Inherited {
+    /// The names an earlier `use` set: [`RECORD`]; without one but with an mfaenv session (made
+    /// by an mfaenv before the record), all of them; else none.
+    recorded: Vec<String>,
+    /// The values of the [`CMD_KEPT`] names and of their saved copies.
+    values: Vec<(String, String)>,
+}
+
+impl Inherited {
+    /// Reads what a cmd script needs through `get` (the environment, in `mfaenv` itself).
+    pub fn read(get: impl Fn(&str) -> Option<String>) -> Inherited {
+        let recorded = match (get(RECORD), get("MFAENV_PROFILE")) {
+            (Some(record), _) => record.split(' ').map(str::to_owned).collect(),
+            (None, Some(p)) if !p.is_empty() => MANAGED.iter().map(|n| n.to_string()).collect(),
+            _ => Vec::new(),
+        };
+        let values = CMD_KEPT
+            .iter()
+            .flat_map(|n| [n.to_string(), cmd_saved(n)])
+            .filter_map(|n| get(&n).filter(|v| !v.is_empty()).map(|v| (n, v)))
+            .collect();
+        Inherited { recorded, values }
+    }
+
+    /// Whether an earlier `use` set `name`.
+    fn listed(&self, name: &str) -> bool {
+        self.recorded.iter().any(|n| n == name)
+    }
+
+    fn value(&self, name: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 

@@ -252,7 +252,8 @@ fn check_restore(shell: Shell, program: &str, per_line: bool) {
     }
     let names = mfaenv::session::MANAGED;
     let session: Vec<(&str, String)> = names.iter().map(|n| (*n, format!("new {n}"))).collect();
-    let script = shell.use_script(&session, "").unwrap() + &shell.restore_script("");
+    let script = shell.use_script(&session, &Default::default()).unwrap()
+        + &shell.restore_script(&Default::default());
     // MFAENV_PROFILE is never the user's own: set without a record, it marks a session of an
     // older mfaenv, whose variables are all mfaenv's. It stays unset here.
     for chunk in HOSTILE.chunks(names.len() - 1) {

@@ -639,3 +639,84 @@ fn saved_values_are_never_exported() {
         );
     }
 }
+
+/// cmd.exe, simulated as cmd and Clink apply the lines (`set "N=v"` sets, `set N=` removes):
+/// the README's sequence gives back the user's own regions (kept, not being secrets, in
+/// exported `MFAENV_SAVED_*` copies), leaves no stale region, and `unset` removes exactly what
+/// `use` set; the user's own key, which cmd cannot keep without exporting it, is removed.
+#[test]
+fn cmd_keeps_the_users_regions_and_removes_exactly_what_use_set() {
+    use std::collections::BTreeMap;
+    fn apply(env: &mut BTreeMap<String, String>, script: &str) {
+        for line in script.lines() {
+            if let Some(rest) = line
+                .strip_prefix("set \"")
+                .and_then(|l| l.strip_suffix('"'))
+            {
+                let (name, value) = rest.split_once('=').unwrap();
+                env.insert(name.to_owned(), value.to_owned());
+            } else if let Some(name) = line.strip_prefix("set ").and_then(|l| l.strip_suffix('=')) {
+                env.remove(name);
+            } else {
+                panic!("not a cmd set line: {line}");
+            }
+        }
+    }
+    let f = Fixture::new();
+    let run = |env: &BTreeMap<String, String>, args: &[&str]| {
+        let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let run = f.run_env(args, &vars);
+        assert_eq!(run.code, Some(0), "{run:#?}");
+        run.stdout
+    };
+    let mut env: BTreeMap<String, String> = [
+        ("AWS_REGION", "us-east-2"),
+        ("AWS_DEFAULT_REGION", "ap-south-1"),
+        ("AWS_ACCESS_KEY_ID", "AKIAUSERSOWNKEY00000"),
+        ("AWS_PROFILE", "mine"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let before = env.clone();
+    let code = ["--shell", "cmd", "--token-code", GOOD_CODE];
+    let script = run(&env, &[&["use", "foobar"][..], &code].concat());
+    assert!(
+        script.contains("set \"MFAENV_SAVED_AWS_REGION=us-east-2\"\n"),
+        "{script}"
+    );
+    apply(&mut env, &script);
+    assert_eq!(env["AWS_REGION"], "eu-west-1");
+    assert_eq!(env["AWS_ACCESS_KEY_ID"], SESSION_KEY_ID);
+    // Again, with the session on: the user's region stays saved, not mfaenv's.
+    let script = run(&env, &[&["use", "foobar"][..], &code].concat());
+    assert!(!script.contains("MFAENV_SAVED"), "{script}");
+    apply(&mut env, &script);
+    let script = run(&env, &[&["use", "noregion"][..], &code].concat());
+    apply(&mut env, &script);
+    assert_eq!(
+        (
+            env["AWS_REGION"].as_str(),
+            env["AWS_DEFAULT_REGION"].as_str()
+        ),
+        ("us-east-2", "ap-south-1"),
+        "no stale region: {script}"
+    );
+    assert_eq!(env["MFAENV_PROFILE"], "noregion");
+    let script = run(&env, &["unset", "--shell", "cmd"]);
+    apply(&mut env, &script);
+    let mut expected = before;
+    expected.remove("AWS_ACCESS_KEY_ID");
+    assert_eq!(env, expected, "{script}");
+    // A region cmd cannot carry safely is not kept: unset removes it instead.
+    let mut env: BTreeMap<String, String> = [("AWS_REGION".to_owned(), "a&b".to_owned())].into();
+    let script = run(&env, &[&["use", "foobar"][..], &code].concat());
+    assert!(
+        !script.contains("a&b") && !script.contains("MFAENV_SAVED"),
+        "{script}"
+    );
+    apply(&mut env, &script);
+    let script = run(&env, &["unset", "--shell", "cmd"]);
+    apply(&mut env, &script);
+    assert!(env.is_empty(), "{env:?}");
+}
