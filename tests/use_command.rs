@@ -720,3 +720,40 @@ fn cmd_keeps_the_users_regions_and_removes_exactly_what_use_set() {
     apply(&mut env, &script);
     assert!(env.is_empty(), "{env:?}");
 }
+
+/// The scripts run in strict shells (`set -euo pipefail`, zsh's nounset and errexit) without a
+/// word, whether the variables were set before or not.
+#[test]
+fn scripts_run_in_strict_shells() {
+    let f = Fixture::new();
+    for shell in ["bash", "zsh"] {
+        if !have(shell) {
+            continue;
+        }
+        let use_script = use_ok(&f, shell).stdout;
+        let unset = f.run(&["unset", "--shell", shell]).stdout;
+        for preset in [&[][..], &[("AWS_REGION", "us-east-2")][..]] {
+            let out = Command::new(shell)
+                .args([
+                    "-euo",
+                    "pipefail",
+                    "-c",
+                    "eval \"$U\"; eval \"$U\"; eval \"$X\"; eval \"$X\"; echo \"done ${AWS_REGION-none}\"",
+                ])
+                .env("U", &use_script)
+                .env("X", &unset)
+                .envs(preset.iter().copied())
+                .env_remove("AWS_REGION")
+                .envs(preset.iter().copied())
+                .output()
+                .unwrap();
+            let expected = format!("done {}\n", preset.first().map_or("none", |p| p.1));
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout),
+                expected,
+                "{shell}: {out:?}"
+            );
+            assert!(out.stderr.is_empty(), "{shell}: {out:?}");
+        }
+    }
+}
