@@ -85,7 +85,7 @@ _mfaenv_lapse_time() {
 # first `mfaenv use` (the lapsed session goes), and MFAENV_PROFILE goes too, which stops the
 # asking until the next `mfaenv use`. `--` keeps any profile name from reading as an option.
 _mfaenv_renew() {
-  local profile=$MFAENV_PROFILE script
+  local profile=$MFAENV_PROFILE script REPLY
   _mfaenv_printable "$profile"
   printf 'mfaenv: session for %s lapsed; renewing it\n' "$REPLY" >&2
   if script=$(MFAENV_SHELL=bash command mfaenv use -- "$profile"); then

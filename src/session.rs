@@ -26,7 +26,9 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// Every variable `use` may set, in the order it sets them; `unset` removes exactly these.
+/// Every variable `use` may set for the session (CLI.md's list), in the order it sets them;
+/// the scripts add the bookkeeping [`SESSION_SECONDS`] and [`RECORD`], and `unset` gives each
+/// back the state it had before the first `use` (see [`MANAGED`]).
 pub const VARIABLES: [&str; 9] = [
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
