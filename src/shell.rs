@@ -155,8 +155,11 @@ impl Shell {
             // cannot carry safely is not kept (`unset` then removes the variable).
             Shell::Cmd if CMD_KEPT.contains(&name) && !inherited.listed(name) => {
                 let saved = cmd_saved(name);
-                match inherited.value(name).filter(|v| cmd_refuses(v).is_none()) {
-                    Some(value) => format!("set \"{saved}={value}\"\n"),
+                match inherited
+                    .value(name)
+                    .and_then(|v| self.export(&saved, v).ok())
+                {
+                    Some(line) => line,
                     // A copy left from elsewhere (a parent console) is not this one's.
                     None if inherited.value(&saved).is_some() => self.unset(&saved),
                     None => String::new(),
@@ -187,10 +190,12 @@ impl Shell {
             Shell::Cmd if !inherited.listed(name) => String::new(),
             Shell::Cmd if CMD_KEPT.contains(&name) => {
                 let saved = cmd_saved(name);
-                let back = match inherited.value(&saved) {
-                    Some(value) => format!("set \"{name}={value}\"\n"),
-                    None => self.unset(name),
-                };
+                // The copy comes from the environment: quoted by cmd's rule like any value, and
+                // one that rule refuses is not given back.
+                let back = inherited
+                    .value(&saved)
+                    .and_then(|v| self.export(name, v).ok())
+                    .unwrap_or_else(|| self.unset(name));
                 match inherited.value(&saved) {
                     Some(_) => back + &self.unset(&saved),
                     None => back,

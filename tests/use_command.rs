@@ -719,6 +719,27 @@ fn cmd_keeps_the_users_regions_and_removes_exactly_what_use_set() {
     let script = run(&env, &["unset", "--shell", "cmd"]);
     apply(&mut env, &script);
     assert!(env.is_empty(), "{env:?}");
+    // A copy planted in the environment is held to the same rule: never spliced in raw.
+    for planted in [
+        "x\" & calc & \"",
+        "%PATH%",
+        "a\nset \"AWS_ACCESS_KEY_ID=EVIL\"",
+    ] {
+        let env: BTreeMap<String, String> = [
+            ("MFAENV_PROFILE", "foobar"),
+            ("MFAENV_VARS", "AWS_REGION MFAENV_PROFILE"),
+            ("MFAENV_SAVED_AWS_REGION", planted),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let script = run(&env, &["unset", "--shell", "cmd"]);
+        assert_eq!(
+            script,
+            "set AWS_REGION=\nset MFAENV_SAVED_AWS_REGION=\nset MFAENV_PROFILE=\nset MFAENV_VARS=\n",
+            "{planted:?}"
+        );
+    }
 }
 
 /// The scripts run in strict shells (`set -euo pipefail`, zsh's nounset and errexit) without a
