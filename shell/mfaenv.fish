@@ -5,22 +5,33 @@
 # checks the session: once it has lapsed, the shell asks for a new MFA code.
 
 # `use`, `unset` and `logout` print a script for this shell to source; the rest pass through.
+# The script is applied here (a function runs in this shell even inside a pipe, so
+# `mfaenv use p | source` works too), except where it was asked for as text: with `--shell`
+# (any shell: never this shell running another's syntax) or inside `(…)`, mfaenv's output is
+# passed on as it is. Help and version text (also in clusters such as -qV) just pass through.
 function mfaenv --wraps mfaenv --description 'MFA sessions for AWS in this shell'
     set -l verb
+    set -l print
     for arg in $argv
-        switch $arg
-            case -h --help -V --version
-                set verb
-                break
-            case '-*'
-            case '*'
-                test -n "$verb"; or set verb $arg
+        if test "$arg" = --
+            break
+        else if string match -qr -- '^(--help|--version|-[^-]*[hV].*)$' $arg
+            set verb
+            break
+        else if string match -qr -- '^--shell(=|$)' $arg
+            set print 1
+        else if not string match -q -- '-*' $arg
+            test -n "$verb"; or set verb $arg
         end
     end
     switch "$verb"
         case use unset logout
             # MFAENV_SHELL goes to mfaenv alone: a child shell without this hook must not
             # inherit it.
+            if test -n "$print"; or status is-command-substitution
+                MFAENV_SHELL=fish command mfaenv $argv
+                return
+            end
             set -l script (MFAENV_SHELL=fish command mfaenv $argv)
             or return
             string join \n -- $script | source
@@ -33,7 +44,7 @@ end
 # lapse time is worked out once per expiry and margin.
 function __mfaenv_hook --on-event fish_prompt
     test -n "$MFAENV_PROFILE"; or return 0
-    if test "$AWS_SESSION_EXPIRATION/$MFAENV_REFRESH_MARGIN" != "$__mfaenv_key"
+    if test "$AWS_SESSION_EXPIRATION/$MFAENV_REFRESH_MARGIN/$MFAENV_SESSION_SECONDS" != "$__mfaenv_key"
         __mfaenv_lapse_time
     end
     test (date +%s) -lt $__mfaenv_lapse; or __mfaenv_renew
@@ -41,11 +52,17 @@ end
 
 # Sets __mfaenv_lapse to the Unix time at which the session counts as lapsed: the expiry
 # (RFC 3339 UTC, as `use` exports it) less the margin. An unreadable expiry counts as lapsed.
+# The margin follows mfaenv's own rule: 1 to 6 digits, else 60; and at most half of the
+# seconds the session had left when `use` handed it out, so a new one is never lapsed at once.
 function __mfaenv_lapse_time
-    set -g __mfaenv_key "$AWS_SESSION_EXPIRATION/$MFAENV_REFRESH_MARGIN"
+    set -g __mfaenv_key "$AWS_SESSION_EXPIRATION/$MFAENV_REFRESH_MARGIN/$MFAENV_SESSION_SECONDS"
     set -g __mfaenv_lapse 0
     set -l margin 60
     string match -qr '^[0-9]{1,6}$' -- "$MFAENV_REFRESH_MARGIN"; and set margin $MFAENV_REFRESH_MARGIN
+    if string match -qr '^[0-9]{1,6}$' -- "$MFAENV_SESSION_SECONDS"
+        and test $margin -gt (math "floor($MFAENV_SESSION_SECONDS / 2)")
+        set margin (math "floor($MFAENV_SESSION_SECONDS / 2)")
+    end
     set -l t (string match -r '^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z$' -- "$AWS_SESSION_EXPIRATION")
     or return 0
     set -l y $t[2]
@@ -56,17 +73,23 @@ function __mfaenv_lapse_time
     set -g __mfaenv_lapse (math "$days * 86400 + $t[5] * 3600 + $t[6] * 60 + $t[7] - $margin")
 end
 
-# Asks for a new session; on failure or refusal removes the lapsed one, which also stops the
-# asking (MFAENV_PROFILE goes with it) until the next `mfaenv use`.
+# Asks for a new session; on failure or refusal gives the shell back what it had before the
+# first `mfaenv use` (the lapsed session goes), and MFAENV_PROFILE goes too, which stops the
+# asking until the next `mfaenv use`. `--` keeps any profile name from reading as an option.
 function __mfaenv_renew
     set -l profile $MFAENV_PROFILE
     set -l script
-    echo "mfaenv: session for $profile lapsed; renewing it" >&2
-    if set script (MFAENV_SHELL=fish command mfaenv use $profile)
+    # Control characters (ESC, BEL, CR, LF) are shown escaped, never sent to the terminal.
+    set -l shown "$profile"
+    if string match -qr '[\x00-\x1f\x7f\x{80}-\x{9f}]' -- "$profile"
+        set shown (string escape -- "$profile" | string replace -ra '[\x{80}-\x{9f}]' '?')
+    end
+    echo "mfaenv: session for $shown lapsed; renewing it" >&2
+    if set script (MFAENV_SHELL=fish command mfaenv use -- $profile)
         string join \n -- $script | source
     else
         MFAENV_SHELL=fish command mfaenv unset | source
         set -e MFAENV_PROFILE
-        echo "mfaenv: removed the lapsed credentials; run 'mfaenv use $profile' to start again" >&2
+        echo "mfaenv: removed the lapsed credentials; run 'mfaenv use $shown' to start again" >&2
     end
 end

@@ -6,11 +6,18 @@
 # checks the session: once it has lapsed, PowerShell asks for a new MFA code.
 
 # `use`, `unset` and `logout` print a script for this session to run; the rest pass through.
+# The script is run here only where it was not asked for as text: with `--shell` (any shell:
+# never PowerShell running another's syntax), or with the output piped on, as in
+# `mfaenv use p | Out-String | Invoke-Expression`, mfaenv's output is passed on as it is.
+# Help and version text (also in clusters such as -qV) always just pass through.
 function global:mfaenv {
     $verb = ''
+    $print = $MyInvocation.PipelinePosition -lt $MyInvocation.PipelineLength
     foreach ($arg in $args) {
-        # -cin: -V is --version, -v is --verbose.
-        if ("$arg" -cin '-h', '--help', '-V', '--version') { $verb = ''; break }
+        if ("$arg" -ceq '--') { break }
+        # -c: -V is --version, -v is --verbose.
+        if ("$arg" -cmatch '^(--help|--version|-[^-]*[hV].*)$') { $verb = ''; break }
+        if ("$arg" -cmatch '^--shell(=|$)') { $print = $true }
         if (-not $verb -and "$arg" -notlike '-*') { $verb = "$arg" }
     }
     # The program, never this function nor the mfaenv.cmd wrapper for cmd.exe.
@@ -32,30 +39,54 @@ function global:mfaenv {
         $Env:MFAENV_SHELL = $shell
         try { [Console]::OutputEncoding = $encoding } catch { }
     }
+    if ($print) { return $script }
     if ($LASTEXITCODE -eq 0) { $script | Out-String | Invoke-Expression }
 }
 
+# The text with each control character (ESC, BEL, CR, LF, …) as a visible \xNN, so that a
+# name from the environment can neither drive the terminal nor forge a line.
+function global:__MfaenvPrintable([string] $text) {
+    [regex]::Replace($text, '\p{Cc}', { param($m) '\x{0:x2}' -f [int][char]$m.Value })
+}
+
 # The prompt check. With a valid session it starts no process: fixed-width RFC 3339 UTC
-# times compare as strings in time order. An unreadable expiry counts as lapsed.
+# times compare as strings in time order. An unreadable expiry counts as lapsed. The margin
+# follows mfaenv's own rule: 1 to 6 digits, else 60; and at most half of the seconds the
+# session had left when `use` handed it out, so a new one is never lapsed at once.
 function global:__MfaenvCheck {
     if (-not $Env:MFAENV_PROFILE) { return }
     $margin = 60
     if ("$Env:MFAENV_REFRESH_MARGIN" -cmatch '^[0-9]{1,6}$') { $margin = [int]$Env:MFAENV_REFRESH_MARGIN }
+    if ("$Env:MFAENV_SESSION_SECONDS" -cmatch '^[0-9]{1,6}$') {
+        $half = [math]::Floor([int]$Env:MFAENV_SESSION_SECONDS / 2)
+        if ($margin -gt $half) { $margin = $half }
+    }
     $expiry = "$Env:AWS_SESSION_EXPIRATION"
     $soon = [DateTimeOffset]::UtcNow.AddSeconds($margin).ToString(
         "yyyy-MM-dd'T'HH:mm:ss'Z'", [Globalization.CultureInfo]::InvariantCulture)
     if ($expiry -cmatch '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$' -and
         [string]::CompareOrdinal($soon, $expiry) -lt 0) { return }
 
-    # A failure or refusal removes the lapsed session, which also stops the asking
-    # (MFAENV_PROFILE goes with it) until the next `mfaenv use`.
+    # A failure or refusal gives the session back what it had before the first `mfaenv use`
+    # (the lapsed session goes), and MFAENV_PROFILE goes too, which stops the asking until
+    # the next `mfaenv use`. A quoted '--' reaches mfaenv (a bare one PowerShell would take
+    # for itself), so no profile name can read as an option.
     $name = $Env:MFAENV_PROFILE
-    [Console]::Error.WriteLine("mfaenv: session for $name lapsed; renewing it")
-    mfaenv use $name
-    if ($LASTEXITCODE -ne 0) {
+    $shown = __MfaenvPrintable $name
+    [Console]::Error.WriteLine("mfaenv: session for $shown lapsed; renewing it")
+    # A name that reads as an option is not even passed on: mfaenv would refuse it, and
+    # should '--' ever be lost on the way, it must not become `mfaenv use --help`.
+    $renewed = $false
+    if ("$name" -notlike '-*') {
+        mfaenv use '--' $name
+        $renewed = $LASTEXITCODE -eq 0
+    } else {
+        [Console]::Error.WriteLine("mfaenv: '$shown' is not a profile name: profile names cannot start with '-'")
+    }
+    if (-not $renewed) {
         mfaenv unset
         Remove-Item Env:MFAENV_PROFILE -ErrorAction SilentlyContinue
-        [Console]::Error.WriteLine("mfaenv: removed the lapsed credentials; run 'mfaenv use $name' to start again")
+        [Console]::Error.WriteLine("mfaenv: removed the lapsed credentials; run 'mfaenv use $shown' to start again")
     }
 }
 

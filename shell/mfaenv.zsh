@@ -7,12 +7,18 @@
 zmodload zsh/datetime # EPOCHSECONDS: a clock without a process
 
 # `use`, `unset` and `logout` print a script for this shell to evaluate; the rest pass through.
+# The script is applied here only where it can take effect and was not asked for as text:
+# with `--shell` (any shell: never this shell running another's syntax), or inside `$(…)` or a
+# pipe, mfaenv's output is passed on as it is, so `eval "$(mfaenv use p)"` works as without
+# the hook. Help and version text (also in clusters such as -qV) always just pass through.
 mfaenv() {
   emulate -L zsh
-  local verb='' arg script
+  local verb='' arg script print=''
   for arg in "$@"; do
     case $arg in
-      (-h | --help | -V | --version) verb='' && break ;;
+      (--) break ;;
+      (-h | --help | -V | --version | -[^-]*[hV]*) verb='' && break ;;
+      (--shell | --shell=*) print=1 ;;
       (-*) ;;
       (*) [[ -n $verb ]] || verb=$arg ;;
     esac
@@ -20,6 +26,10 @@ mfaenv() {
   case $verb in
     (use | unset | logout)
       # MFAENV_SHELL goes to mfaenv alone: a child shell without this hook must not inherit it.
+      if [[ -n $print ]] || { (( ZSH_SUBSHELL )) && [[ ! -t 1 ]] }; then
+        MFAENV_SHELL=zsh command mfaenv "$@"
+        return
+      fi
       script=$(MFAENV_SHELL=zsh command mfaenv "$@") || return
       eval "$script"
       ;;
@@ -32,7 +42,8 @@ mfaenv() {
 _mfaenv_hook() {
   local ret=$?
   if [[ -n ${MFAENV_PROFILE-} ]]; then
-    [[ ${AWS_SESSION_EXPIRATION-}/${MFAENV_REFRESH_MARGIN-} == "${_mfaenv_key-}" ]] ||
+    [[ ${AWS_SESSION_EXPIRATION-}/${MFAENV_REFRESH_MARGIN-}/${MFAENV_SESSION_SECONDS-} == \
+      "${_mfaenv_key-}" ]] ||
       _mfaenv_lapse_time
     (( EPOCHSECONDS < _mfaenv_lapse )) || _mfaenv_renew
   fi
@@ -41,14 +52,19 @@ _mfaenv_hook() {
 
 # Sets _mfaenv_lapse to the Unix time at which the session counts as lapsed: the expiry
 # (RFC 3339 UTC, as `use` exports it) less the margin. An unreadable expiry counts as lapsed.
+# The margin follows mfaenv's own rule: 1 to 6 digits, else 60; and at most half of the
+# seconds the session had left when `use` handed it out, so a new one is never lapsed at once.
 _mfaenv_lapse_time() {
   emulate -L zsh
-  local margin=${MFAENV_REFRESH_MARGIN:-60} y m d
+  local margin=${MFAENV_REFRESH_MARGIN-} life=${MFAENV_SESSION_SECONDS-} y m d
   local re='^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z$'
-  typeset -g _mfaenv_key=${AWS_SESSION_EXPIRATION-}/${MFAENV_REFRESH_MARGIN-}
+  typeset -g _mfaenv_key=${AWS_SESSION_EXPIRATION-}/${MFAENV_REFRESH_MARGIN-}/${MFAENV_SESSION_SECONDS-}
   typeset -g _mfaenv_lapse=0
   # Checked before any arithmetic: zsh evaluates expressions hidden in an arithmetic operand.
   [[ $margin =~ '^[0-9]{1,6}$' ]] || margin=60
+  if [[ $life =~ '^[0-9]{1,6}$' ]] && (( 10#$margin > 10#$life / 2 )); then
+    margin=$(( 10#$life / 2 ))
+  fi
   [[ ${AWS_SESSION_EXPIRATION-} =~ $re ]] || return 0
   y=$((10#$match[1])) m=$((10#$match[2])) d=$((10#$match[3]))
   # Days since 1970-01-01 by Howard Hinnant's days_from_civil, with years starting in March.
@@ -59,18 +75,20 @@ _mfaenv_lapse_time() {
     - 10#$margin))
 }
 
-# Asks for a new session; on failure or refusal removes the lapsed one, which also stops the
-# asking (MFAENV_PROFILE goes with it) until the next `mfaenv use`.
+# Asks for a new session; on failure or refusal gives the shell back what it had before the
+# first `mfaenv use` (the lapsed session goes), and MFAENV_PROFILE goes too, which stops the
+# asking until the next `mfaenv use`. `--` keeps any profile name from reading as an option.
+# ${(V)…} shows control characters (ESC, BEL, CR, LF) as visible text such as ^[ on stderr.
 _mfaenv_renew() {
   emulate -L zsh
   local profile=$MFAENV_PROFILE script
-  print -ru2 -- "mfaenv: session for $profile lapsed; renewing it"
-  if script=$(MFAENV_SHELL=zsh command mfaenv use "$profile"); then
+  print -ru2 -- "mfaenv: session for ${(V)profile} lapsed; renewing it"
+  if script=$(MFAENV_SHELL=zsh command mfaenv use -- "$profile"); then
     eval "$script"
   else
     script=$(MFAENV_SHELL=zsh command mfaenv unset) && eval "$script"
     unset MFAENV_PROFILE
-    print -ru2 -- "mfaenv: removed the lapsed credentials; run 'mfaenv use $profile' to start again"
+    print -ru2 -- "mfaenv: removed the lapsed credentials; run 'mfaenv use ${(V)profile}' to start again"
   fi
 }
 

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::log::Log;
 use crate::obtain;
 use crate::profile::ProfileName;
-use crate::session::{Session, VARIABLES, human_duration};
+use crate::session::{Session, human_duration};
 use crate::shell::{self, Shell};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -54,7 +54,7 @@ pub fn run(cli: Cli) -> Result<Output> {
         Command::Use(args) => runtime()?.block_on(use_profile(args, log)),
         Command::Unset(args) => {
             let (shell, notices) = choose_shell(&args, log);
-            Ok(Output::script(shell.unset_script(&VARIABLES), notices))
+            Ok(Output::script(shell.restore_script(&inherited()), notices))
         }
         Command::Status => Ok(status(log)),
         Command::List => runtime()?.block_on(list()),
@@ -109,14 +109,37 @@ fn choose_shell(arg: &ShellArg, log: Log) -> (Shell, Vec<String>) {
     (shell, notice.filter(|_| !log.quiet).into_iter().collect())
 }
 
+/// What an earlier `use` left in this environment, for the scripts of cmd.
+fn inherited() -> shell::Inherited {
+    shell::Inherited::read(|name| std::env::var(name).ok())
+}
+
 async fn use_profile(args: UseArgs, log: Log) -> Result<Output> {
     let (shell, mut notices) = choose_shell(&args.shell, log);
     let session = obtain::session(args.profile.as_deref(), &args.session, log).await?;
-    let stdout = shell.export_script(&session.variables())?;
+    let now = OffsetDateTime::now_utc();
+    let stdout = shell.use_script(&session.shell_variables(now), &inherited())?;
     if !log.quiet {
-        notices.push(session.notice(OffsetDateTime::now_utc()));
+        notices.push(session.notice(now));
+        notices.extend(margin_warning(&session, now));
     }
     Ok(Output::script(stdout, notices))
+}
+
+/// The one warning for a refresh margin the hooks cannot honour: more than half of what the
+/// session has left, which would renew it at (nearly) every prompt. Only for a margin the
+/// user set; the default one is quietly kept below half as well.
+fn margin_warning(session: &Session, now: OffsetDateTime) -> Option<String> {
+    let text = std::env::var("MFAENV_REFRESH_MARGIN").ok()?;
+    let (margin, _) = crate::session::parse_margin(Some(&text));
+    let life = u32::try_from((session.expiration - now).whole_seconds()).unwrap_or(0);
+    let kept = crate::session::hook_margin(margin, life);
+    (kept < margin).then(|| {
+        format!(
+            "mfaenv: MFAENV_REFRESH_MARGIN={margin} is more than half of this session's {}; the shell hooks renew it {kept} seconds before it lapses instead",
+            human_duration(time::Duration::seconds(life.into()))
+        )
+    })
 }
 
 /// The shell's own session, from its environment alone: no files, no network.
@@ -298,7 +321,7 @@ async fn logout(args: LogoutArgs, log: Log) -> Result<Output> {
     };
     let (shell, mut notices) = choose_shell(&args.shell, log);
     let stdout = if holds {
-        shell.unset_script(&VARIABLES)
+        shell.restore_script(&inherited())
     } else {
         notices.clear();
         String::new()

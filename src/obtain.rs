@@ -4,8 +4,7 @@
 use crate::cache::{self, Cache, Entry, Kind, Lookup};
 use crate::cli::SessionArgs;
 use crate::config_edit::{self, Saved};
-use crate::error::printable;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, printable};
 use crate::lock::LockError;
 use crate::log::Log;
 use crate::mfa::{self, Asker, CodeSource, TokenCode};
@@ -16,24 +15,15 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 /// The margin before expiry at which a session counts as lapsed: `MFAENV_REFRESH_MARGIN`
-/// seconds (default 60), shared with the shell hooks.
+/// seconds (default 60), read by the one rule the shell hooks share
+/// ([`crate::session::parse_margin`]); anything else is the default, with a warning.
 pub fn refresh_margin(log: Log) -> time::Duration {
-    const DEFAULT: i64 = 60;
-    let seconds = match std::env::var("MFAENV_REFRESH_MARGIN") {
-        Ok(text) => text
-            .trim()
-            .parse::<u32>()
-            .map(i64::from)
-            .unwrap_or_else(|_| {
-                log.notice(format_args!(
-                    "mfaenv: MFAENV_REFRESH_MARGIN={} is not a number of seconds; using {DEFAULT}",
-                    printable(&text)
-                ));
-                DEFAULT
-            }),
-        Err(_) => DEFAULT,
-    };
-    time::Duration::seconds(seconds)
+    let text = std::env::var("MFAENV_REFRESH_MARGIN").ok();
+    let (seconds, warning) = crate::session::parse_margin(text.as_deref());
+    if let Some(warning) = warning {
+        log.notice(warning);
+    }
+    time::Duration::seconds(seconds.into())
 }
 
 /// Resolves the profile asked for (`AWS_PROFILE`, then `default`, when none is named).

@@ -24,6 +24,19 @@ impl ProfileName {
                 printable(name)
             )));
         }
+        // Wherever it came from (an argument after `--`, AWS_PROFILE, MFAENV_PROFILE), a name
+        // that reads as an option is refused: no hook may end up running `--help`.
+        if name.starts_with('-') {
+            let from = if named.is_none() {
+                " (from AWS_PROFILE)"
+            } else {
+                ""
+            };
+            return Err(Error::Usage(format!(
+                "'{}'{from} is not a profile name: profile names cannot start with '-'; name a profile from your AWS config file",
+                printable(name)
+            )));
+        }
         Ok(ProfileName(name.to_owned()))
     }
 
@@ -562,6 +575,18 @@ mod tests {
             "default"
         );
         assert!(ProfileName::choose(Some(""), None).is_err());
+        for option in ["-h", "--help", "--version", "-V", "--shell=fish", "-"] {
+            let err = ProfileName::choose(Some(option), None).unwrap_err();
+            assert!(matches!(err, Error::Usage(_)), "{option}");
+            let err = ProfileName::choose(None, Some(option))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("AWS_PROFILE") && err.contains("'-'"), "{err}");
+        }
+        assert_eq!(
+            ProfileName::choose(Some("a-b"), None).unwrap().as_str(),
+            "a-b"
+        );
     }
 
     #[test]

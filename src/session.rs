@@ -27,7 +27,9 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// Every variable `use` may set, in the order it sets them; `unset` removes exactly these.
+/// Every variable `use` may set for the session (CLI.md's list), in the order it sets them;
+/// the scripts add the bookkeeping [`SESSION_SECONDS`] and [`RECORD`], and `unset` gives each
+/// back the state it had before the first `use` (see [`MANAGED`]).
 pub const VARIABLES: [&str; 9] = [
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
@@ -39,6 +41,56 @@ pub const VARIABLES: [&str; 9] = [
     "AWS_DEFAULT_REGION",
     "MFAENV_PROFILE",
 ];
+
+/// Bookkeeping `use` also exports, not a secret: the seconds the session had left when `use`
+/// handed it out, so that the hooks can keep the refresh margin below half of it.
+pub const SESSION_SECONDS: &str = "MFAENV_SESSION_SECONDS";
+
+/// Bookkeeping `use` also exports, value-free: the names of the variables mfaenv set in this
+/// shell, space-separated, so that `unset` and the next `use` touch exactly those.
+pub const RECORD: &str = "MFAENV_VARS";
+
+/// Every variable whose earlier state the scripts save and `unset` restores: [`VARIABLES`] and
+/// [`SESSION_SECONDS`], with `MFAENV_PROFILE` last (the scripts read it until their last line).
+pub const MANAGED: [&str; 10] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_SESSION_EXPIRATION",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    SESSION_SECONDS,
+    "MFAENV_PROFILE",
+];
+
+/// The refresh margin when `MFAENV_REFRESH_MARGIN` is unset or empty, in seconds.
+pub const DEFAULT_MARGIN: u32 = 60;
+
+/// `MFAENV_REFRESH_MARGIN` by the one rule the binary and every hook share: unset or empty is
+/// the default; 1 to 6 ASCII digits are seconds; anything else is the default and a warning.
+pub fn parse_margin(text: Option<&str>) -> (u32, Option<String>) {
+    match text {
+        None | Some("") => (DEFAULT_MARGIN, None),
+        Some(t) if (1..=6).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit()) => {
+            (t.parse().unwrap_or(DEFAULT_MARGIN), None)
+        }
+        Some(t) => (
+            DEFAULT_MARGIN,
+            Some(format!(
+                "mfaenv: MFAENV_REFRESH_MARGIN={} is not a number of seconds (1 to 6 digits); using {DEFAULT_MARGIN}",
+                crate::error::printable(t)
+            )),
+        ),
+    }
+}
+
+/// The margin the hooks apply to a session that had `life` seconds left when handed out: at
+/// most half of it, so that a new session never counts as lapsed at the next prompt.
+pub fn hook_margin(margin: u32, life: u32) -> u32 {
+    margin.min(life / 2)
+}
 
 /// Temporary credentials got with MFA, and what they belong to.
 #[derive(Clone, Debug)]
@@ -86,6 +138,15 @@ impl Session {
             vars.push(("AWS_DEFAULT_REGION", region.clone()));
         }
         vars.push(("MFAENV_PROFILE", self.profile.clone()));
+        vars
+    }
+
+    /// What the `use` script exports: [`Session::variables`] and, before `MFAENV_PROFILE`,
+    /// [`SESSION_SECONDS`], the seconds left at `now`.
+    pub fn shell_variables(&self, now: OffsetDateTime) -> Vec<(&'static str, String)> {
+        let mut vars = self.variables();
+        let life = (self.expiration - now).whole_seconds().clamp(0, 999_999);
+        vars.insert(vars.len() - 1, (SESSION_SECONDS, life.to_string()));
         vars
     }
 
@@ -171,6 +232,39 @@ mod tests {
         assert!(!names(&session(None)).contains(&"AWS_REGION"));
         let vars = session(None).variables();
         assert_eq!(vars[3], ("AWS_SECURITY_TOKEN", "TOKENVALUE".to_owned()));
+    }
+
+    #[test]
+    fn shell_variables_add_the_seconds_left_before_the_profile() {
+        let s = session(Some("eu-west-1"));
+        let vars = s.shell_variables(datetime!(2026-11-23 07:27:32 UTC));
+        let names: Vec<&str> = vars.iter().map(|v| v.0).collect();
+        assert_eq!(names, MANAGED);
+        assert_eq!(vars[8], (SESSION_SECONDS, "43200".to_owned()));
+        let late = s.shell_variables(datetime!(2027-01-01 00:00:00 UTC));
+        assert_eq!(late[8].1, "0");
+    }
+
+    #[test]
+    fn margin_follows_one_rule_and_stays_below_half_the_session() {
+        assert_eq!(parse_margin(None), (60, None));
+        assert_eq!(parse_margin(Some("")), (60, None));
+        assert_eq!(parse_margin(Some("0")), (0, None));
+        assert_eq!(parse_margin(Some("300")), (300, None));
+        assert_eq!(parse_margin(Some("999999")), (999_999, None));
+        for bad in [
+            " 60", "60 ", "+60", "-1", "1e3", "1000000", "٦٠", "6\x1b0", "$(id)",
+        ] {
+            let (m, warning) = parse_margin(Some(bad));
+            assert_eq!(m, 60, "{bad}");
+            let warning = warning.unwrap_or_else(|| panic!("no warning for {bad:?}"));
+            assert!(warning.contains("MFAENV_REFRESH_MARGIN"), "{warning}");
+            assert!(!warning.contains('\x1b'), "{warning}");
+        }
+        assert_eq!(hook_margin(60, 43200), 60);
+        assert_eq!(hook_margin(43200, 43200), 21600);
+        assert_eq!(hook_margin(999_999, 900), 450);
+        assert_eq!(hook_margin(60, 0), 0);
     }
 
     #[test]

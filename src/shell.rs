@@ -3,6 +3,7 @@
 //! Every rule for turning a value into shell text lives here, so it can be proven in one place.
 
 use crate::error::{Error, Result};
+use crate::session::{MANAGED, RECORD};
 
 /// A shell mfaenv prints scripts for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -95,6 +96,115 @@ impl Shell {
         names.iter().map(|name| self.unset(name)).collect()
     }
 
+    /// The script `use` prints: it saves, in the shell's own non-exported variables, the state
+    /// of each variable it is about to overwrite (once: not again while mfaenv holds it), gives
+    /// back what the new session does not set (a previous profile's region), sets `vars`, and
+    /// records their names in [`RECORD`]. `inherited` is for cmd alone, which has no
+    /// variables of its own to do the work in.
+    pub fn use_script<S: AsRef<str>>(
+        self,
+        vars: &[(&str, S)],
+        inherited: &Inherited,
+    ) -> Result<String> {
+        let sets = |name: &str| vars.iter().any(|(n, _)| *n == name);
+        let mut script = String::new();
+        for name in MANAGED.iter().filter(|n| sets(n)) {
+            script.push_str(&self.save(name, inherited));
+        }
+        for name in MANAGED.iter().filter(|n| !sets(n)) {
+            script.push_str(&self.restore(name, inherited));
+        }
+        script.push_str(&self.export_script(vars)?);
+        let names: Vec<&str> = vars.iter().map(|(n, _)| *n).collect();
+        script.push_str(&self.export(RECORD, &names.join(" "))?);
+        Ok(script)
+    }
+
+    /// The script `unset` prints: every variable mfaenv set goes back to what it was before the
+    /// first `use` (restored, or removed when it was not set); the rest are left alone.
+    pub fn restore_script(self, inherited: &Inherited) -> String {
+        let mut script: String = MANAGED.iter().map(|n| self.restore(n, inherited)).collect();
+        script.push_str(&self.unset(RECORD));
+        script
+    }
+
+    /// One line that saves the state of `name` before mfaenv first overwrites it. A name the
+    /// record lists (a session inherited from a parent shell) holds mfaenv's value, never the
+    /// user's: it is saved as "not set".
+    fn save(self, name: &str, inherited: &Inherited) -> String {
+        let (s, o) = (format!("_mfaenv_s_{name}"), format!("_mfaenv_o_{name}"));
+        match self {
+            // Never exported, even under `set -a` (allexport): no child may see a saved value.
+            Shell::Bash | Shell::Zsh => format!(
+                "[ -n \"${{{s}+x}}\" ] || case \" ${{{RECORD}-${{MFAENV_PROFILE:+{name}}}}} \" in *\" {name} \"*) {s}=0 ;; *) if [ -n \"${{{name}+x}}\" ]; then {s}=1 {o}=\"${name}\"; {} {o}; else {s}=0; fi ;; esac\n",
+                if self == Shell::Bash {
+                    "export -n"
+                } else {
+                    "typeset -g +x"
+                }
+            ),
+            Shell::Fish => format!(
+                "set -q {s}; or if {}; set -g {s} 0; else if set -q {name}; set -g {s} 1; set -g {o} ${name}; else; set -g {s} 0; end\n",
+                fish_listed(name)
+            ),
+            Shell::PowerShell => format!(
+                "if ($null -eq (Get-Variable -Name {s} -Scope Global -ErrorAction Ignore)) {{ if ({}) {{ $global:{s} = 0 }} elseif (Test-Path Env:{name}) {{ $global:{s} = 1; $global:{o} = $Env:{name} }} else {{ $global:{s} = 0 }} }}\n",
+                powershell_listed(name)
+            ),
+            // cmd keeps only the regions (not secrets), in exported copies; a value cmd
+            // cannot carry safely is not kept (`unset` then removes the variable).
+            Shell::Cmd if CMD_KEPT.contains(&name) && !inherited.listed(name) => {
+                let saved = cmd_saved(name);
+                match inherited
+                    .value(name)
+                    .and_then(|v| self.export(&saved, v).ok())
+                {
+                    Some(line) => line,
+                    // A copy left from elsewhere (a parent console) is not this one's.
+                    None if inherited.value(&saved).is_some() => self.unset(&saved),
+                    None => String::new(),
+                }
+            }
+            Shell::Cmd => String::new(),
+        }
+    }
+
+    /// One line that gives `name` back its saved state, or removes it when mfaenv set it and
+    /// nothing was saved; a name mfaenv never set is left alone.
+    fn restore(self, name: &str, inherited: &Inherited) -> String {
+        let (s, o) = (format!("_mfaenv_s_{name}"), format!("_mfaenv_o_{name}"));
+        match self {
+            Shell::Bash | Shell::Zsh => format!(
+                "if [ -n \"${{{s}+x}}\" ]; then if [ \"${s}\" = 1 ]; then export {name}=\"${{{o}-}}\"; else unset {name}; fi; unset {s} {o}; else case \" ${{{RECORD}-${{MFAENV_PROFILE:+{name}}}}} \" in *\" {name} \"*) unset {name} ;; esac; fi\n"
+            ),
+            Shell::Fish => format!(
+                "if set -q {s}; if test \"${s}\" = 1; set -gx {name} ${o}; else; set -e {name}; end; set -e {s}; set -e {o}; else if {}; set -e {name}; end\n",
+                fish_listed(name)
+            ),
+            Shell::PowerShell => format!(
+                "if ($null -ne (Get-Variable -Name {s} -Scope Global -ErrorAction Ignore)) {{ if ($global:{s} -eq 1) {{ $Env:{name} = $global:{o} }} else {{ Remove-Item Env:{name} -ErrorAction SilentlyContinue }}; Remove-Variable -Name {s}, {o} -Scope Global -ErrorAction Ignore }} elseif ({}) {{ Remove-Item Env:{name} -ErrorAction SilentlyContinue }}\n",
+                powershell_listed(name)
+            ),
+            // cmd cannot run a condition from `for /f … do @%i`: this process decides, from the
+            // environment it inherited (cmd has no other).
+            Shell::Cmd if !inherited.listed(name) => String::new(),
+            Shell::Cmd if CMD_KEPT.contains(&name) => {
+                let saved = cmd_saved(name);
+                // The copy comes from the environment: quoted by cmd's rule like any value, and
+                // one that rule refuses is not given back.
+                let back = inherited
+                    .value(&saved)
+                    .and_then(|v| self.export(name, v).ok())
+                    .unwrap_or_else(|| self.unset(name));
+                match inherited.value(&saved) {
+                    Some(_) => back + &self.unset(&saved),
+                    None => back,
+                }
+            }
+            Shell::Cmd => self.unset(name),
+        }
+    }
+
     /// The Clink script that refreshes a lapsed session at cmd.exe's prompt.
     pub const CLINK_HOOK: &'static str = include_str!("../shell/mfaenv.lua");
 
@@ -109,6 +219,71 @@ impl Shell {
             Shell::Cmd => include_str!("../shell/mfaenv.cmd"),
         }
     }
+}
+
+/// The names whose earlier values a cmd script keeps for `unset`: the regions, which are no
+/// secret, in exported copies ([`cmd_saved`]); cmd.exe has no variable a child cannot see.
+pub const CMD_KEPT: [&str; 2] = ["AWS_REGION", "AWS_DEFAULT_REGION"];
+
+/// The exported copy a cmd script keeps of `name`'s value from before the first `use`.
+pub fn cmd_saved(name: &str) -> String {
+    format!("MFAENV_SAVED_{name}")
+}
+
+/// What a cmd script depends on in the environment mfaenv inherited: cmd.exe can neither test
+/// nor copy a variable on a `for /f … do @%i` line, so mfaenv decides for it. (The other shells
+/// decide in their own scripts, and ignore this.)
+#[derive(Clone, Debug, Default)]
+pub struct Inherited {
+    /// The names an earlier `use` set: [`RECORD`]; without one but with an mfaenv session (made
+    /// by an mfaenv before the record), all of them; else none.
+    recorded: Vec<String>,
+    /// The values of the [`CMD_KEPT`] names and of their saved copies.
+    values: Vec<(String, String)>,
+}
+
+impl Inherited {
+    /// Reads what a cmd script needs through `get` (the environment, in `mfaenv` itself).
+    pub fn read(get: impl Fn(&str) -> Option<String>) -> Inherited {
+        let recorded = match (get(RECORD), get("MFAENV_PROFILE")) {
+            (Some(record), _) => record.split(' ').map(str::to_owned).collect(),
+            (None, Some(p)) if !p.is_empty() => MANAGED.iter().map(|n| n.to_string()).collect(),
+            _ => Vec::new(),
+        };
+        let values = CMD_KEPT
+            .iter()
+            .flat_map(|n| [n.to_string(), cmd_saved(n)])
+            .filter_map(|n| get(&n).filter(|v| !v.is_empty()).map(|v| (n, v)))
+            .collect();
+        Inherited { recorded, values }
+    }
+
+    /// Whether an earlier `use` set `name`.
+    fn listed(&self, name: &str) -> bool {
+        self.recorded.iter().any(|n| n == name)
+    }
+
+    fn value(&self, name: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A fish condition: mfaenv set `name` (the record lists it, or, with no record, an mfaenv
+/// session of an older mfaenv is there).
+fn fish_listed(name: &str) -> String {
+    format!(
+        "string match -q -- '* {name} *' \" ${RECORD} \"; or begin; not set -q {RECORD}; and test -n \"$MFAENV_PROFILE\"; end"
+    )
+}
+
+/// A PowerShell condition: mfaenv set `name` (as in [`fish_listed`]).
+fn powershell_listed(name: &str) -> String {
+    format!(
+        "(\" $Env:{RECORD} \" -clike '* {name} *') -or ($null -eq $Env:{RECORD} -and $Env:MFAENV_PROFILE)"
+    )
 }
 
 fn unrepresentable(shell: Shell, name: &str, what: &str) -> Error {

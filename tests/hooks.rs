@@ -76,6 +76,8 @@ struct Setup<'a> {
     after: &'a str,
     /// Load the hook twice, as a re-sourced rc file does.
     twice: bool,
+    /// Do not load the hook at all (the README's forms without it).
+    no_hook: bool,
 }
 
 impl Term {
@@ -85,7 +87,9 @@ impl Term {
             Sh::Bash => "eval \"$(mfaenv init bash)\"\n",
             Sh::Zsh => "eval \"$(mfaenv init zsh)\"\n",
         };
-        let hook = if setup.twice {
+        let hook = if setup.no_hook {
+            String::new()
+        } else if setup.twice {
             init.repeat(2)
         } else {
             init.to_owned()
@@ -170,6 +174,29 @@ impl Term {
     /// The values of `names`, in one round trip.
     fn vars(&mut self, names: &[&str]) -> Vec<String> {
         let line: Vec<String> = names.iter().map(|name| self.sh.show(name)).collect();
+        let out = self.run(&line.join("; "));
+        let re = Regex::new(r"VAL<([^>]*)>").unwrap();
+        let values: Vec<String> = re.captures_iter(&out).map(|c| c[1].to_owned()).collect();
+        assert_eq!(
+            values.len(),
+            names.len(),
+            "{}: {names:?} in {out:?}",
+            self.sh.name()
+        );
+        values
+    }
+
+    /// The values of `names`, with "(unset)" for a variable that is not set at all.
+    fn states(&mut self, names: &[&str]) -> Vec<String> {
+        let line: Vec<String> = names
+            .iter()
+            .map(|n| match self.sh {
+                Sh::Fish => format!(
+                    "if set -q {n}; printf 'V''AL<%s>\\n' \"${n}\"; else; printf 'V''AL<(unset)>\\n'; end"
+                ),
+                _ => format!("printf 'V''AL<%s>\\n' \"${{{n}-(unset)}}\""),
+            })
+            .collect();
         let out = self.run(&line.join("; "));
         let re = Regex::new(r"VAL<([^>]*)>").unwrap();
         let values: Vec<String> = re.captures_iter(&out).map(|c| c[1].to_owned()).collect();
@@ -863,4 +890,447 @@ fn zsh_parses_its_hook() {
 #[test]
 fn fish_parses_its_hook() {
     lint("fish", &["--no-execute"], "mfaenv.fish");
+}
+
+/// What bash, zsh and fish say when they are given something that is not their script.
+const COMPLAINTS: [&str; 8] = [
+    "not found",
+    "syntax error",
+    "parse error",
+    "invalid option",
+    "nknown command",
+    "Unsupported",
+    "unexpected",
+    "bad pattern",
+];
+
+/// The user's own values, there before any `mfaenv use`, that `unset` must give back.
+const USER_KEY: &str = "AKIAUSERSOWNKEY00000";
+const USER_REGION: &str = "us-east-2";
+const USER_DEFAULT_REGION: &str = "ap-south-1";
+
+fn user_env() -> [(&'static str, &'static str); 3] {
+    [
+        ("AWS_ACCESS_KEY_ID", USER_KEY),
+        ("AWS_REGION", USER_REGION),
+        ("AWS_DEFAULT_REGION", USER_DEFAULT_REGION),
+    ]
+}
+
+/// The README's way to start and end a session in this shell without the hook.
+fn readme_forms(sh: Sh) -> (String, String, String) {
+    let code = format!("--token-code {GOOD_CODE}");
+    match sh {
+        Sh::Fish => (
+            format!("mfaenv use foobar {code} | source"),
+            format!("mfaenv use noregion {code} | source"),
+            "mfaenv unset | source".to_owned(),
+        ),
+        _ => (
+            format!("eval \"$(mfaenv use foobar {code})\""),
+            format!("eval \"$(mfaenv use noregion {code})\""),
+            "eval \"$(mfaenv unset)\"".to_owned(),
+        ),
+    }
+}
+
+/// How a README form is typed: as written, with or without the hook loaded, or the hook's own
+/// short form (`mfaenv use foobar`).
+#[derive(Clone, Copy, Debug)]
+enum Form {
+    Readme { hook: bool },
+    Hook,
+}
+
+/// Every README form gives the same result with and without the hook: `use` sets the session,
+/// switching to a profile without a region gives back the user's own region (no stale one),
+/// and `unset` leaves the shell as it was found: the user's own key and regions restored,
+/// what was not set before not set.
+fn forms_leave_the_shell_as_found(sh: Sh, form: Form) {
+    if !sh.present() {
+        return;
+    }
+    let f = Fixture::new();
+    let env = user_env();
+    let mut t = Term::start(
+        &f,
+        sh,
+        Setup {
+            env: &env,
+            no_hook: matches!(form, Form::Readme { hook: false }),
+            ..Setup::default()
+        },
+    );
+    let (use_foobar, use_noregion, unset) = match form {
+        Form::Readme { .. } => readme_forms(sh),
+        Form::Hook => (
+            format!("mfaenv use foobar --token-code {GOOD_CODE}"),
+            format!("mfaenv use noregion --token-code {GOOD_CODE}"),
+            "mfaenv unset".to_owned(),
+        ),
+    };
+    let names = [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "MFAENV_PROFILE",
+        "AWS_SESSION_TOKEN",
+        "MFAENV_VARS",
+    ];
+    let mut out = t.prompt();
+    out += &t.run(&use_foobar);
+    let v = t.states(&names);
+    assert_eq!(
+        &v[..4],
+        [SESSION_KEY_ID, "eu-west-1", "eu-west-1", "foobar"],
+        "{sh:?} {form:?}: {out:?}"
+    );
+    assert!(v[5].contains("AWS_REGION"), "{v:?}");
+    assert_no_secret(&v[5]);
+
+    out += &t.run(&use_noregion);
+    let v = t.states(&names);
+    assert_eq!(
+        &v[..4],
+        [SESSION_KEY_ID, USER_REGION, USER_DEFAULT_REGION, "noregion"],
+        "{sh:?} {form:?}: the region of foobar stayed: {out:?}"
+    );
+
+    out += &t.run(&unset);
+    let v = t.states(&names);
+    assert_eq!(
+        v,
+        [
+            USER_KEY,
+            USER_REGION,
+            USER_DEFAULT_REGION,
+            "(unset)",
+            "(unset)",
+            "(unset)"
+        ],
+        "{sh:?} {form:?}: {out:?}"
+    );
+    // The user's variables are still exported, for the commands run from this shell.
+    let child = t.run("echo \" $(env | grep -E '^(AWS|MFAENV)_' | sort | tr '\\n' ' ')\"");
+    let child = child
+        .lines()
+        .find(|l| l.starts_with(" AWS_"))
+        .unwrap_or_else(|| panic!("{sh:?} {form:?}: {child:?}"));
+    for exported in [
+        format!(" AWS_ACCESS_KEY_ID={USER_KEY} "),
+        format!(" AWS_DEFAULT_REGION={USER_DEFAULT_REGION} "),
+        format!(" AWS_REGION={USER_REGION} "),
+    ] {
+        assert!(child.contains(&exported), "{sh:?} {form:?}: {child:?}");
+    }
+    for gone in ["AWS_SESSION", "AWS_SECURITY", "AWS_SECRET", "MFAENV"] {
+        assert!(!child.contains(gone), "{sh:?} {form:?}: {child:?}");
+    }
+    for complaint in COMPLAINTS {
+        assert!(
+            !out.contains(complaint),
+            "{sh:?} {form:?}: {complaint}: {out:?}"
+        );
+    }
+    assert_no_secret(&out);
+    t.exit();
+}
+
+per_shell! {
+    readme_forms_with_hook =>
+        bash_readme_forms_work_with_the_hook, zsh_readme_forms_work_with_the_hook,
+        fish_readme_forms_work_with_the_hook;
+    readme_forms_without_hook =>
+        bash_readme_forms_leave_the_shell_as_found, zsh_readme_forms_leave_the_shell_as_found,
+        fish_readme_forms_leave_the_shell_as_found;
+    hook_forms =>
+        bash_hook_forms_leave_the_shell_as_found, zsh_hook_forms_leave_the_shell_as_found,
+        fish_hook_forms_leave_the_shell_as_found;
+}
+
+fn readme_forms_with_hook(sh: Sh) {
+    forms_leave_the_shell_as_found(sh, Form::Readme { hook: true });
+}
+
+fn readme_forms_without_hook(sh: Sh) {
+    forms_leave_the_shell_as_found(sh, Form::Readme { hook: false });
+}
+
+fn hook_forms(sh: Sh) {
+    forms_leave_the_shell_as_found(sh, Form::Hook);
+}
+
+/// With the hook, an explicit `--shell` prints that shell's script for someone else to
+/// evaluate and never makes this shell run it, whichever shell it names.
+fn explicit_shell_prints_and_never_applies(sh: Sh) {
+    if !sh.present() {
+        return;
+    }
+    let f = Fixture::new();
+    let env = user_env();
+    let mut t = Term::start(
+        &f,
+        sh,
+        Setup {
+            env: &env,
+            ..Setup::default()
+        },
+    );
+    t.prompt();
+    for (flag, line) in [
+        ("--shell fish", "set -gx AWS_ACCESS_KEY_ID 'ASIA"),
+        ("--shell=powershell", "$Env:AWS_ACCESS_KEY_ID = 'ASIA"),
+        ("--shell bash", "export AWS_ACCESS_KEY_ID='ASIA"),
+        ("--shell cmd", "set \"AWS_ACCESS_KEY_ID=ASIA"),
+    ] {
+        let out = t.run(&format!(
+            "mfaenv use foobar --token-code {GOOD_CODE} {flag}"
+        ));
+        assert!(out.contains(line), "{sh:?} {flag}: {out:?}");
+        for complaint in COMPLAINTS {
+            assert!(
+                !out.contains(complaint),
+                "{sh:?} {flag}: {complaint}: {out:?}"
+            );
+        }
+        assert_eq!(
+            t.var("AWS_ACCESS_KEY_ID"),
+            USER_KEY,
+            "{sh:?} {flag}: applied"
+        );
+        let out = t.run(&format!("mfaenv unset {flag}"));
+        assert!(out.contains("MFAENV_VARS"), "{sh:?} {flag}: {out:?}");
+        assert_eq!(
+            t.var("AWS_ACCESS_KEY_ID"),
+            USER_KEY,
+            "{sh:?} {flag}: unset applied"
+        );
+    }
+    t.exit();
+}
+
+per_shell! {
+    explicit_shell_prints_and_never_applies =>
+        bash_explicit_shell_prints_never_applies, zsh_explicit_shell_prints_never_applies,
+        fish_explicit_shell_prints_never_applies;
+}
+
+/// Declining a renewal gives back the user's own values, not just removes the session; and a
+/// renewal in between keeps them saved.
+fn decline_restores_what_the_user_had(sh: Sh) {
+    if !sh.present() {
+        return;
+    }
+    let f = Fixture::new();
+    let env = user_env();
+    let mut t = Term::start(
+        &f,
+        sh,
+        Setup {
+            env: &env,
+            ..Setup::default()
+        },
+    );
+    t.prompt();
+    t.run(&format!(
+        "mfaenv use foobar --token-code {GOOD_CODE} --no-cache"
+    ));
+    assert_eq!(t.var("AWS_REGION"), "eu-west-1");
+    // Lapsed: renewed with a code; lapsed again: declined.
+    t.pty
+        .send_line(&export(sh, "AWS_SESSION_EXPIRATION", LAPSED))
+        .unwrap();
+    t.expect(ASK);
+    t.answer(GOOD_CODE);
+    t.prompt();
+    assert_eq!(t.var("AWS_ACCESS_KEY_ID"), SESSION_KEY_ID);
+    // Not from the cache this time, so that there is a question to decline.
+    t.run("rm -r \"$XDG_CACHE_HOME/mfaenv\"");
+    t.pty
+        .send_line(&export(sh, "AWS_SESSION_EXPIRATION", LAPSED))
+        .unwrap();
+    t.expect(ASK);
+    t.answer("");
+    let out = t.prompt();
+    assert!(out.contains("removed the lapsed credentials"), "{out:?}");
+    let v = t.states(&[
+        "AWS_ACCESS_KEY_ID",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "AWS_SESSION_EXPIRATION",
+        "MFAENV_PROFILE",
+    ]);
+    assert_eq!(
+        v,
+        [
+            USER_KEY,
+            USER_REGION,
+            USER_DEFAULT_REGION,
+            "(unset)",
+            "(unset)"
+        ],
+        "{sh:?}"
+    );
+    let out = t.run("true");
+    assert!(!out.contains("lapsed"), "asked again: {out:?}");
+    t.exit();
+}
+
+per_shell! {
+    decline_restores_what_the_user_had =>
+        bash_decline_restores_the_users_values, zsh_decline_restores_the_users_values,
+        fish_decline_restores_the_users_values;
+}
+
+/// A profile name that reads as an option (in MFAENV_PROFILE, where the hook takes it from)
+/// is refused by mfaenv, never turned into help or version text for the shell to evaluate;
+/// and help or version asked for in a cluster (`-qV`) is shown, not evaluated.
+fn option_like_profiles_are_never_evaluated(sh: Sh) {
+    if !sh.present() {
+        return;
+    }
+    for name in ["--help", "--version", "-h", "--shell=fish"] {
+        let f = Fixture::new();
+        let env = [
+            ("MFAENV_PROFILE", name),
+            ("AWS_SESSION_EXPIRATION", LAPSED),
+            ("AWS_ACCESS_KEY_ID", OLD_KEY),
+        ];
+        let mut t = Term::start(
+            &f,
+            sh,
+            Setup {
+                env: &env,
+                ..Setup::default()
+            },
+        );
+        let out = t.prompt();
+        assert!(
+            out.contains("cannot start with '-'"),
+            "{sh:?} {name}: {out:?}"
+        );
+        assert!(
+            out.contains("removed the lapsed credentials"),
+            "{sh:?} {name}: {out:?}"
+        );
+        for evaluated in ["Usage", "not found", "mfaenv 0.1.0", "unknown", "invalid"] {
+            assert!(
+                !out.contains(evaluated),
+                "{sh:?} {name}: {evaluated}: {out:?}"
+            );
+        }
+        assert_eq!(t.var("AWS_ACCESS_KEY_ID"), "");
+        if name == "--help" {
+            let out = t.run("mfaenv -qV use foobar");
+            assert!(out.contains("mfaenv 0.1.0"), "{sh:?}: {out:?}");
+            let out = t.run("mfaenv use -qh foobar");
+            assert!(out.contains("Usage: mfaenv use"), "{sh:?}: {out:?}");
+            let out = t.run("mfaenv use -- --version");
+            assert!(out.contains("cannot start with '-'"), "{sh:?}: {out:?}");
+            for evaluated in ["not found", "unrecognized", "invalid", "unknown"] {
+                assert!(!out.contains(evaluated), "{sh:?}: {evaluated}: {out:?}");
+            }
+        }
+        t.exit();
+    }
+}
+
+per_shell! {
+    option_like_profiles_are_never_evaluated =>
+        bash_option_like_profiles_are_never_evaluated,
+        zsh_option_like_profiles_are_never_evaluated,
+        fish_option_like_profiles_are_never_evaluated;
+}
+
+/// A margin as long as the session or longer is clamped, with one warning from `use`: the
+/// new session is not "lapsed" at the next prompt.
+fn huge_margin_is_clamped_with_one_warning(sh: Sh) {
+    if !sh.present() {
+        return;
+    }
+    let f = Fixture::new();
+    let env = [("MFAENV_REFRESH_MARGIN", "999999")];
+    let mut t = Term::start(
+        &f,
+        sh,
+        Setup {
+            env: &env,
+            ..Setup::default()
+        },
+    );
+    let mut out = t.prompt();
+    out += &t.run(&format!("mfaenv use foobar --token-code {GOOD_CODE}"));
+    assert_eq!(t.var("AWS_ACCESS_KEY_ID"), SESSION_KEY_ID);
+    for _ in 0..3 {
+        out += &t.run("true");
+    }
+    assert_eq!(
+        out.matches("MFAENV_REFRESH_MARGIN=999999 is more than half")
+            .count(),
+        1,
+        "{out:?}"
+    );
+    assert!(
+        !out.contains("lapsed") && !out.contains("MFA code"),
+        "{sh:?}: {out:?}"
+    );
+    assert_eq!(f.sts.count("GetSessionToken"), 1);
+    t.exit();
+}
+
+per_shell! {
+    huge_margin_is_clamped_with_one_warning =>
+        bash_huge_margin_is_clamped, zsh_huge_margin_is_clamped, fish_huge_margin_is_clamped;
+}
+
+/// The hook's own lines show a profile name's control characters escaped: nothing from the
+/// environment can retitle the terminal (ESC ] … BEL), return the cursor (CR) or start a
+/// forged `mfaenv:` line (LF).
+#[test]
+fn hook_messages_escape_control_characters_in_profile_names() {
+    let f = Fixture::new();
+    let hostile = "evil\x1b]0;pwned\x07\r\nmfaenv: forged\u{9b}31m";
+    let cases: [(Sh, &[&str], &str); 3] = [
+        (
+            Sh::Bash,
+            &["bash", "--norc", "-c"],
+            r#"eval "$(mfaenv init bash)"; _mfaenv_hook"#,
+        ),
+        (
+            Sh::Zsh,
+            &["zsh", "--no-rcs", "-c"],
+            r#"eval "$(mfaenv init zsh)"; _mfaenv_hook"#,
+        ),
+        (
+            Sh::Fish,
+            &["fish", "--no-config", "-c"],
+            "mfaenv init fish | source; __mfaenv_hook",
+        ),
+    ];
+    for (sh, argv, script) in cases {
+        if !sh.present() {
+            continue;
+        }
+        let mut cmd = Command::new(argv[0]);
+        shell_env(&f, &mut cmd);
+        cmd.args(&argv[1..])
+            .arg(script)
+            .env("MFAENV_PROFILE", hostile)
+            .env("AWS_SESSION_EXPIRATION", LAPSED);
+        let run = Run::from(cmd.output().unwrap());
+        let err = &run.stderr;
+        assert!(err.contains("mfaenv: session for evil"), "{sh:?}: {err:?}");
+        assert!(
+            err.contains("removed the lapsed credentials"),
+            "{sh:?}: {err:?}"
+        );
+        for raw in ['\x1b', '\x07', '\r', '\u{9b}'] {
+            assert!(!err.contains(raw), "{sh:?}: raw {raw:?} in {err:?}");
+        }
+        assert!(
+            !err.lines().any(|l| l.starts_with("mfaenv: forged")),
+            "{sh:?}: a forged line: {err:?}"
+        );
+        assert_eq!(run.stdout, "", "{sh:?}");
+    }
 }

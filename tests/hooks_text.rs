@@ -46,7 +46,9 @@ fn powershell_wrapper_evaluates_only_mfaenvs_own_script_for_use_unset_logout() {
     assert!(ps.contains("function global:mfaenv {"));
     assert!(ps.contains("$verb -notin 'use', 'unset', 'logout'"));
     // Case-sensitive: -v is --verbose, only -V is --version.
-    assert!(ps.contains("-cin '-h', '--help', '-V', '--version'"));
+    assert!(ps.contains(
+        "if (\"$arg\" -cmatch '^(--help|--version|-[^-]*[hV].*)$') { $verb = ''; break }"
+    ));
     // The program itself, never the function or the cmd wrapper.
     assert!(ps.contains("-CommandType Application"));
     assert!(ps.contains("$_.Extension -notin '.cmd', '.bat'"));
@@ -59,8 +61,8 @@ fn powershell_wrapper_evaluates_only_mfaenvs_own_script_for_use_unset_logout() {
     assert!(ps.contains("if ($LASTEXITCODE -eq 0) { $script | Out-String | Invoke-Expression }"));
     assert_eq!(
         ps.matches("Invoke-Expression").count(),
-        2,
-        "one use, one in the comment"
+        3,
+        "one use, two in the comments"
     );
     for stdout in ["Write-Host", "Write-Output", "echo "] {
         assert!(!ps.contains(stdout), "{stdout}");
@@ -109,7 +111,7 @@ fn powershell_expiry_check_reads_what_use_exports() {
     assert!(check.contains("[DateTimeOffset]::UtcNow.AddSeconds($margin)"));
     assert!(check.contains("$margin = 60"));
     assert!(check.contains("[string]::CompareOrdinal($soon, $expiry) -lt 0) { return }"));
-    assert!(check.contains("mfaenv use $name") && check.contains("mfaenv unset"));
+    assert!(check.contains("mfaenv use '--' $name") && check.contains("mfaenv unset"));
     assert!(check.contains("Remove-Item Env:MFAENV_PROFILE"));
     assert!(check.contains("to start again"));
 
@@ -173,8 +175,8 @@ fn cmd_wrapper_applies_use_unset_logout_and_keeps_the_exit_code() {
 fn clink_script_sets_what_use_prints_and_checks_the_expiry() {
     let lua = hook("mfaenv.lua");
     assert!(lua.contains("clink.onbeginedit(check)"));
-    assert!(lua.contains("io.popen('mfaenv.exe ' .. arguments .. ' --shell cmd')"));
-    assert!(lua.contains("apply('use \"' .. profile:gsub('\"', \"\") .. '\"')"));
+    assert!(lua.contains("io.popen('mfaenv.exe ' .. verb .. ' --shell cmd' .. (rest or \"\"))"));
+    assert!(lua.contains("apply(\"use\", ' -- \"' .. profile:gsub('\"', \"\") .. '\"')"));
     assert!(lua.contains("apply(\"unset\")") && lua.contains("os.setenv(\"MFAENV_PROFILE\", nil)"));
     assert!(lua.contains("os.date(\"!%Y-%m-%dT%H:%M:%SZ\", os.time() + margin)"));
     assert!(lua.contains("soon >= expiry"));
@@ -207,4 +209,335 @@ fn clink_script_sets_what_use_prints_and_checks_the_expiry() {
     for line in f.run(&["unset", "--shell", "cmd"]).stdout.lines() {
         assert!(unset.is_match(line), "{line}");
     }
+}
+
+/// The argument patterns of a hook, as regexes: which arguments mean help or version (the
+/// command passes through, never evaluated) and which mean `--shell` (printed, never applied).
+fn check_argument_patterns(hook: &str, help: &str, shell: &str) {
+    let help = Regex::new(help).unwrap();
+    let shell = Regex::new(shell).unwrap();
+    for arg in ["-h", "--help", "-V", "--version", "-qV", "-vh", "-qvh"] {
+        assert!(help.is_match(arg), "{hook}: {arg} is help");
+    }
+    for arg in [
+        "-v",
+        "-q",
+        "-qv",
+        "--verbose",
+        "--shell",
+        "foobar",
+        "--token-code",
+        "--",
+        "h",
+    ] {
+        assert!(!help.is_match(arg), "{hook}: {arg} is not help");
+    }
+    for arg in ["--shell", "--shell=fish", "--shell=cmd"] {
+        assert!(shell.is_match(arg), "{hook}: {arg} is --shell");
+    }
+    for arg in ["--shellx", "-shell", "shell", "--token-code"] {
+        assert!(!shell.is_match(arg), "{hook}: {arg} is not --shell");
+    }
+}
+
+/// PowerShell: the README's `mfaenv use p | Out-String | Invoke-Expression` and any `--shell`
+/// get mfaenv's own output (the function is not last in its pipeline: it passes the script on
+/// instead of running it, so `Invoke-Expression` never gets an empty string); the check
+/// passes a quoted `'--'` (a bare one PowerShell's binder would take for itself) and shows
+/// the profile name with its control characters escaped.
+#[test]
+fn powershell_wrapper_prints_when_piped_or_told_a_shell_and_the_check_is_safe() {
+    let ps = hook("mfaenv.ps1");
+    let wrapper = between(&ps, "function global:mfaenv {", "\n}\n");
+    assert!(
+        wrapper
+            .contains("$print = $MyInvocation.PipelinePosition -lt $MyInvocation.PipelineLength")
+    );
+    assert!(wrapper.contains("if (\"$arg\" -ceq '--') { break }"));
+    check_argument_patterns(
+        "mfaenv.ps1",
+        between(wrapper, "if (\"$arg\" -cmatch '", "'"),
+        &format!(
+            "^--shell{}",
+            between(wrapper, "if (\"$arg\" -cmatch '^--shell", "'")
+        ),
+    );
+    // Printing comes before running, and prints exactly what mfaenv printed.
+    let print = wrapper.find("if ($print) { return $script }").unwrap();
+    let run = wrapper
+        .find("$script | Out-String | Invoke-Expression")
+        .unwrap();
+    assert!(print < run);
+
+    let check = between(&ps, "function global:__MfaenvCheck {", "\n}\n");
+    assert!(check.contains("mfaenv use '--' $name\n"));
+    assert!(check.contains("$shown = __MfaenvPrintable $name"));
+    assert_eq!(
+        check.matches("$shown").count(),
+        4,
+        "every message shows the escaped name"
+    );
+    // An option-like name is not passed on at all, in case '--' were lost on the way.
+    assert!(check.contains("if (\"$name\" -notlike '-*') {\n        mfaenv use '--' $name\n        $renewed = $LASTEXITCODE -eq 0\n"));
+    assert!(check.contains("if (-not $renewed) {\n        mfaenv unset\n"));
+    assert!(!check.contains("WriteLine(\"mfaenv: session for $name"));
+    let printable = between(
+        &ps,
+        "function global:__MfaenvPrintable([string] $text) {",
+        "\n}\n",
+    );
+    assert!(printable.contains(
+        "[regex]::Replace($text, '\\p{Cc}', { param($m) '\\x{0:x2}' -f [int][char]$m.Value })"
+    ));
+    // The margin: one rule, clamped to half of what the session had left.
+    assert!(check.contains("if (\"$Env:MFAENV_REFRESH_MARGIN\" -cmatch '^[0-9]{1,6}$')"));
+    assert!(check.contains("if (\"$Env:MFAENV_SESSION_SECONDS\" -cmatch '^[0-9]{1,6}$') {"));
+    assert!(check.contains("$half = [math]::Floor([int]$Env:MFAENV_SESSION_SECONDS / 2)"));
+    assert!(check.contains("if ($margin -gt $half) { $margin = $half }"));
+}
+
+/// The bash, zsh and fish wrappers read the arguments by the same rules (checked here as
+/// text; their behaviour in tests/hooks.rs).
+#[test]
+fn posix_and_fish_wrappers_share_the_argument_rules() {
+    let fish = hook("mfaenv.fish");
+    check_argument_patterns(
+        "mfaenv.fish",
+        between(&fish, "else if string match -qr -- '", "'"),
+        "^--shell(=|$)",
+    );
+    assert!(fish.contains("else if string match -qr -- '^--shell(=|$)' $arg"));
+    for file in ["mfaenv.bash", "mfaenv.zsh"] {
+        let sh = hook(file);
+        assert!(sh.contains("--shell | --shell=*) print=1 ;;"), "{file}");
+        assert!(sh.contains("-h | --help | -V | --version | -["), "{file}");
+        assert!(
+            sh.contains(" command mfaenv use -- \"$profile\")"),
+            "{file}"
+        );
+    }
+    assert!(fish.contains("command mfaenv use -- $profile)"));
+}
+
+/// cmd.exe: `--shell` sends the command to mfaenv.exe untouched (the README's `for /f` line
+/// runs the wrapper in a child cmd.exe, where applying would be lost and print nothing), and
+/// scanning stops at `--`.
+#[test]
+fn cmd_wrapper_passes_explicit_shell_through() {
+    let cmd = hook("mfaenv.cmd");
+    let scan = between(&cmd, "\r\n:scan\r\n", "\r\n:chosen\r\n");
+    assert!(
+        scan.starts_with("if \"%~1\"==\"\" goto :chosen\r\nif \"%~1\"==\"--\" goto :chosen\r\n")
+    );
+    assert!(scan.contains("if \"%mfaenv_arg%\"==\"--shell\" set \"mfaenv_print=1\"\r\n"));
+    assert!(scan.contains("if \"%mfaenv_arg:~0,8%\"==\"--shell=\" set \"mfaenv_print=1\"\r\n"));
+    assert_eq!("--shell=".len(), 8);
+    let chosen = between(&cmd, "\r\n:chosen\r\n", "endlocal");
+    assert!(chosen.ends_with("\r\nif defined mfaenv_print set \"mfaenv_target=pass\"\r\n"));
+    assert!(cmd.contains("setlocal\r\nset \"mfaenv_verb=\"\r\nset \"mfaenv_target=pass\"\r\nset \"mfaenv_print=\"\r\n"));
+}
+
+/// Clink: the profile goes after `--` (and after `--shell cmd`, which `--` would turn into a
+/// profile name), both messages show it escaped, and the margin is clamped as in the binary.
+#[test]
+fn clink_passes_the_profile_after_dashes_and_escapes_it() {
+    let lua = hook("mfaenv.lua");
+    let check = between(&lua, "local function check()", "\nend\n");
+    assert!(check.contains("local shown = printable(profile)"));
+    assert!(check.contains("\"mfaenv: session for \" .. shown .. \" lapsed"));
+    assert!(check.contains("run 'mfaenv use \" .. shown"));
+    assert!(!check.contains("\" .. profile .. \""));
+    let printable = between(&lua, "local function printable(text)", "\nend\n");
+    assert!(printable.contains("text:gsub(\"\\xc2([\\x80-\\x9f])\""));
+    assert!(printable.contains("text:gsub(\"%c\""));
+    assert!(check.contains("if life and margin > math.floor(life / 2) then"));
+    assert!(check.contains("if profile:sub(1, 1) ~= \"-\" then\n        renewed = apply(\"use\""));
+    assert!(check.contains("if not renewed then\n"));
+    assert!(check.contains("if profile:sub(1, 1) ~= \"-\" then\n        renewed = apply(\"use\""));
+    assert!(check.contains("if not renewed then\n"));
+    assert!(
+        !lua.contains(" // "),
+        "Lua 5.2 (older Clink) has no integer division"
+    );
+}
+
+/// The PowerShell scripts, as text: `use` saves each variable it sets in a global (not
+/// environment) variable before setting it, only when not already saved; `unset` restores or
+/// removes each; no line holds anything but fixed names and mfaenv's quoted values, and each
+/// line is complete (its braces and parentheses close on it).
+#[test]
+fn powershell_scripts_save_and_restore_in_session_variables() {
+    let f = Fixture::new();
+    let script = use_script("powershell");
+    let lines: Vec<&str> = script.lines().collect();
+    for name in mfaenv::session::MANAGED {
+        let save = lines
+            .iter()
+            .position(|l| l.starts_with(&format!("if ($null -eq (Get-Variable -Name _mfaenv_s_{name} -Scope Global -ErrorAction Ignore)) {{")))
+            .unwrap_or_else(|| panic!("no save of {name}"));
+        let set = lines
+            .iter()
+            .position(|l| l.starts_with(&format!("$Env:{name} = '")))
+            .unwrap_or_else(|| panic!("{name} not set"));
+        assert!(save < set, "{name} saved after it was set");
+        let line = lines[save];
+        assert!(
+            line.contains(&format!("$global:_mfaenv_o_{name} = $Env:{name}")),
+            "{line}"
+        );
+        assert!(
+            line.contains(&format!("(\" $Env:MFAENV_VARS \" -clike '* {name} *')")),
+            "{line}"
+        );
+    }
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .starts_with("$Env:MFAENV_VARS = 'AWS_ACCESS_KEY_ID ")
+    );
+    let unset = f.run(&["unset", "--shell", "powershell"]).stdout;
+    for name in mfaenv::session::MANAGED {
+        assert!(unset.contains(&format!("if ($null -ne (Get-Variable -Name _mfaenv_s_{name} -Scope Global -ErrorAction Ignore)) {{ if ($global:_mfaenv_s_{name} -eq 1) {{ $Env:{name} = $global:_mfaenv_o_{name} }} else {{ Remove-Item Env:{name} -ErrorAction SilentlyContinue }}; Remove-Variable -Name _mfaenv_s_{name}, _mfaenv_o_{name} -Scope Global -ErrorAction Ignore }}")), "{name}");
+    }
+    for line in script.lines().chain(unset.lines()) {
+        if line.starts_with("$Env:") && line.contains(" = '") {
+            continue; // a value, quoted by the proven rule
+        }
+        for (open, close) in [('{', '}'), ('(', ')')] {
+            assert_eq!(
+                line.matches(open).count(),
+                line.matches(close).count(),
+                "{line}"
+            );
+        }
+        assert!(
+            !line.contains("Env:MFAENV_VARS = ") || line.contains("'"),
+            "{line}"
+        );
+        assert!(
+            !line.contains("Set-Item") && !line.contains("Invoke-"),
+            "{line}"
+        );
+    }
+}
+
+/// The Clink script run for real in Lua 5.2 (the Lua Clink embeds), with Clink's and cmd's
+/// parts stubbed: `io.popen` records the command and answers with what mfaenv really prints.
+/// It shows the profile name escaped, passes it after `--shell cmd --`, never passes an
+/// option-like name, applies the printed `set` lines, and keeps a huge margin below half the
+/// session.
+#[test]
+fn clink_script_runs_in_lua() {
+    if !have("lua5.2") {
+        return;
+    }
+    let f = Fixture::new();
+    let dir = tempfile::tempdir().unwrap();
+    let use_out = use_script("cmd");
+    let unset_out = f
+        .run_env(
+            &["unset", "--shell", "cmd"],
+            &[("MFAENV_PROFILE", "foobar")],
+        )
+        .stdout;
+    std::fs::write(dir.path().join("use.txt"), &use_out).unwrap();
+    std::fs::write(dir.path().join("unset.txt"), &unset_out).unwrap();
+    let harness = r#"
+local dir, script = arg[1], arg[2]
+ENV, CMDS, ERR = {}, {}, {}
+local function canned(name)
+    local file = assert(io.open(dir .. "/" .. name))
+    local text = file:read("*a")
+    file:close()
+    return text
+end
+os.getenv = function(k) return ENV[k] end
+os.setenv = function(k, v) ENV[k] = v end
+io.stderr = { write = function(_, text) ERR[#ERR + 1] = text end }
+io.popen = function(command)
+    CMDS[#CMDS + 1] = command
+    local text = command:find(" use ") and canned("use.txt") or canned("unset.txt")
+    return {
+        lines = function() return text:gmatch("([^\n]*)\n") end,
+        close = function() return true, "exit", 0 end,
+    }
+end
+clink = { onbeginedit = function(f) CHECK = f end }
+dofile(script)
+local function run(env)
+    ENV, CMDS, ERR = env, {}, {}
+    CHECK()
+    io.write("CMDS<", table.concat(CMDS, "|"), ">\n")
+    io.write("ERR<", table.concat(ERR), ">\n")
+    io.write("KEY<", tostring(ENV.AWS_ACCESS_KEY_ID), ">\n")
+end
+local lapsed = "2000-01-01T00:00:00Z"
+run({ MFAENV_PROFILE = "evil\27]0;x\7\r\nmfaenv: forged\194\155", AWS_SESSION_EXPIRATION = lapsed })
+run({ MFAENV_PROFILE = "--help", AWS_SESSION_EXPIRATION = lapsed, AWS_ACCESS_KEY_ID = "OLD" })
+run({ MFAENV_PROFILE = "foobar", AWS_SESSION_EXPIRATION = arg[3],
+      MFAENV_REFRESH_MARGIN = "999999", MFAENV_SESSION_SECONDS = "43200" })
+run({ MFAENV_PROFILE = "foobar", AWS_SESSION_EXPIRATION = arg[3], MFAENV_REFRESH_MARGIN = "999999" })
+"#;
+    let harness_file = dir.path().join("harness.lua");
+    std::fs::write(&harness_file, harness).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("shell/mfaenv.lua");
+    let out = std::process::Command::new("lua5.2")
+        .arg(&harness_file)
+        .arg(dir.path())
+        .arg(&script)
+        .arg(now_plus(30_000))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let runs: Vec<&str> = stdout.split("CMDS<").skip(1).collect();
+    assert_eq!(runs.len(), 4, "{stdout}");
+
+    // A hostile name: escaped on stderr, passed after --shell cmd --, the session applied.
+    let (hostile, refused, clamped, unclamped) = (runs[0], runs[1], runs[2], runs[3]);
+    assert!(
+        hostile.starts_with(
+            "mfaenv.exe use --shell cmd -- \"evil\x1b]0;x\x07\r\nmfaenv: forged\u{9b}\">"
+        ),
+        "{hostile:?}"
+    );
+    let err = between(hostile, "ERR<", ">\n");
+    for raw in ['\x1b', '\x07', '\r', '\n', '\u{9b}'] {
+        assert!(!err.trim_end().contains(raw), "raw {raw:?} in {err:?}");
+    }
+    assert!(
+        err.contains("mfaenv: session for evil\\x1b]0;x\\x07\\x0d\\x0amfaenv: forged\\x9b lapsed"),
+        "{err:?}"
+    );
+    assert!(
+        hostile.contains(&format!("KEY<{}>", common::fake_sts::SESSION_KEY_ID)),
+        "{hostile:?}"
+    );
+
+    // An option-like name: never passed to `use`; the session removed, as on a refusal.
+    assert!(
+        refused.starts_with("mfaenv.exe unset --shell cmd>"),
+        "{refused:?}"
+    );
+    assert!(
+        refused.contains("'--help' is not a profile name"),
+        "{refused:?}"
+    );
+    assert!(
+        refused.contains("removed the lapsed credentials") && refused.contains("KEY<nil>"),
+        "{refused:?}"
+    );
+
+    // A margin of 999999 s on a 12 h session: clamped to 6 h, so 8 h left is not lapsed; without
+    // the session's length the margin is taken as it is.
+    assert!(clamped.starts_with(">\nERR<>"), "{clamped:?}");
+    assert!(
+        unclamped.starts_with("mfaenv.exe use --shell cmd -- \"foobar\">"),
+        "{unclamped:?}"
+    );
 }

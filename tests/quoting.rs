@@ -242,3 +242,89 @@ fn cmd_text_is_plain_or_refused() {
         }
     }
 }
+
+/// The user's own values, whatever they hold, come back byte for byte from `unset` after a
+/// `use` overwrote them, whole or line by line, set-but-empty still set; and nothing in them
+/// is ever run (the scripts hold no value of the user's, only fixed names).
+fn check_restore(shell: Shell, program: &str, per_line: bool) {
+    if !have(program) {
+        return;
+    }
+    let names = mfaenv::session::MANAGED;
+    let session: Vec<(&str, String)> = names.iter().map(|n| (*n, format!("new {n}"))).collect();
+    let script = shell.use_script(&session, &Default::default()).unwrap()
+        + &shell.restore_script(&Default::default());
+    // MFAENV_PROFILE is never the user's own: set without a record, it marks a session of an
+    // older mfaenv, whose variables are all mfaenv's. It stays unset here.
+    for chunk in HOSTILE.chunks(names.len() - 1) {
+        let dir = tempfile::tempdir().unwrap();
+        let print: String = names
+            .iter()
+            .map(|n| match program {
+                "fish" => format!("if set -q {n}; printf 'S%s\\0' \"${n}\"; else; printf 'U\\0'; end\n"),
+                _ => format!("if [ -n \"${{{n}+x}}\" ]; then printf 'S%s\\0' \"${n}\"; else printf 'U\\0'; fi\n"),
+            })
+            .collect();
+        let body = match program {
+            "fish" if per_line => format!(
+                "for line in (string split \\n -- \"$MFAENV_SCRIPT\")\n eval $line\nend\n{print}"
+            ),
+            "fish" => format!("printf '%s' \"$MFAENV_SCRIPT\" | source\n{print}"),
+            _ if per_line => format!(
+                "while IFS= read -r line; do eval \"$line\"; done <<'MFAENV_EOF'\n{script}MFAENV_EOF\n{print}"
+            ),
+            _ => format!("eval \"$MFAENV_SCRIPT\"\n{print}"),
+        };
+        let mut cmd = Command::new(program);
+        match program {
+            "fish" => cmd.args(["--no-config", "-c"]),
+            "zsh" => cmd.args(["--no-rcs", "-c"]),
+            _ => cmd.args(["--norc", "--noprofile", "-c"]),
+        };
+        cmd.arg(&body)
+            .current_dir(dir.path())
+            .env("MFAENV_SCRIPT", &script);
+        for name in names {
+            cmd.env_remove(name);
+        }
+        cmd.env_remove("MFAENV_VARS");
+        // Names past a short chunk stay unset, and must be unset afterwards too.
+        for (name, value) in names.iter().zip(chunk) {
+            cmd.env(name, value);
+        }
+        let out = cmd.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success() && err.is_empty(), "{program}: {err}");
+        let got: Vec<String> = out
+            .stdout
+            .split(|b| *b == 0)
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+            .collect();
+        for (i, name) in names.iter().enumerate() {
+            let expected = chunk.get(i).map_or("U".to_owned(), |v| format!("S{v}"));
+            assert_eq!(got[i], expected, "{program} (per line: {per_line}): {name}");
+        }
+        assert!(
+            !dir.path().join("CANARY").exists(),
+            "{program} ran code from a value"
+        );
+    }
+}
+
+#[test]
+fn bash_restores_every_hostile_original_byte_for_byte() {
+    check_restore(Shell::Bash, "bash", false);
+    check_restore(Shell::Bash, "bash", true);
+}
+
+#[test]
+fn zsh_restores_every_hostile_original_byte_for_byte() {
+    check_restore(Shell::Zsh, "zsh", false);
+    check_restore(Shell::Zsh, "zsh", true);
+}
+
+#[test]
+fn fish_restores_every_hostile_original_byte_for_byte() {
+    check_restore(Shell::Fish, "fish", false);
+    check_restore(Shell::Fish, "fish", true);
+}

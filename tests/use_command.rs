@@ -106,7 +106,8 @@ fn use_prints_powershell_and_cmd_scripts() {
         "{ps}"
     );
     assert!(ps.contains("$Env:MFAENV_PROFILE = 'foobar'\n"), "{ps}");
-    assert_eq!(ps.lines().count(), 9);
+    // Ten saves, ten values, the record of their names.
+    assert_eq!(ps.lines().count(), 21, "{ps}");
     assert_eq!(use_ok(&f, "pwsh").stdout, ps);
     let cmd = use_ok(&f, "cmd").stdout;
     assert!(
@@ -114,6 +115,7 @@ fn use_prints_powershell_and_cmd_scripts() {
         "{cmd}"
     );
     assert!(cmd.lines().all(|l| l.starts_with("set \"")), "{cmd}");
+    assert!(cmd.ends_with("set \"MFAENV_VARS=AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_SESSION_EXPIRATION AWS_CREDENTIAL_EXPIRATION AWS_REGION AWS_DEFAULT_REGION MFAENV_SESSION_SECONDS MFAENV_PROFILE\"\n"), "{cmd}");
 }
 
 #[test]
@@ -152,7 +154,8 @@ fn profile_defaults_to_aws_profile_then_default() {
     assert_eq!(run.code, Some(0), "{run:#?}");
     assert!(run.stdout.contains("MFAENV_PROFILE='noregion'"));
     assert!(
-        !run.stdout.contains("AWS_REGION"),
+        !run.stdout.contains("export AWS_REGION='")
+            && !run.stdout.contains("export AWS_DEFAULT_REGION='"),
         "no region: none exported"
     );
     let run = f.run(&["use", "--shell", "bash", "--token-code", GOOD_CODE]);
@@ -167,13 +170,17 @@ fn shell_comes_from_mfaenv_shell_else_bash_with_a_notice() {
         &[("MFAENV_SHELL", "fish")],
     );
     assert!(
-        run.stdout.starts_with("set -gx AWS_ACCESS_KEY_ID "),
+        run.stdout
+            .lines()
+            .any(|l| l.starts_with("set -gx AWS_ACCESS_KEY_ID ")),
         "{run:#?}"
     );
     // Started by the test harness, not a shell: bash syntax and a word about it.
     let run = f.run(&["use", "foobar", "--token-code", GOOD_CODE]);
     assert!(
-        run.stdout.starts_with("export AWS_ACCESS_KEY_ID="),
+        run.stdout
+            .lines()
+            .any(|l| l.starts_with("export AWS_ACCESS_KEY_ID=")),
         "{run:#?}"
     );
     assert!(run.stderr.contains("--shell"), "{run:#?}");
@@ -194,7 +201,9 @@ fn shell_comes_from_mfaenv_shell_else_bash_with_a_notice() {
             .unwrap();
         let out = Run::from(out);
         assert!(
-            out.stdout.starts_with("export AWS_ACCESS_KEY_ID="),
+            out.stdout
+                .lines()
+                .any(|l| l.starts_with("export AWS_ACCESS_KEY_ID=")),
             "{out:#?}"
         );
         assert!(!out.stderr.contains("--shell"), "{out:#?}");
@@ -460,11 +469,312 @@ fn unset_removes_exactly_the_session_variables_in_every_shell() {
         assert_eq!(left, "", "{shell} kept {left}");
     }
     let ps = f.run(&["unset", "--shell", "powershell"]).stdout;
-    assert_eq!(ps.lines().count(), 9);
-    assert!(ps.contains("Remove-Item Env:AWS_SESSION_TOKEN -ErrorAction SilentlyContinue\n"));
-    let cmd = f.run(&["unset", "--shell", "cmd"]).stdout;
-    assert!(
-        cmd.contains("set MFAENV_PROFILE=\n") && cmd.lines().count() == 9,
-        "{cmd}"
+    assert_eq!(ps.lines().count(), 11, "ten restores and the record: {ps}");
+    assert!(ps.contains("Remove-Item Env:AWS_SESSION_TOKEN -ErrorAction SilentlyContinue }\n"));
+    assert!(ps.ends_with("Remove-Item Env:MFAENV_VARS -ErrorAction SilentlyContinue\n"));
+    // cmd cannot decide in the script: mfaenv removes what the record names, all of an
+    // mfaenv session without one, nothing of a shell without an mfaenv session.
+    let cmd = f.run_env(
+        &["unset", "--shell", "cmd"],
+        &[("MFAENV_PROFILE", "foobar")],
     );
+    assert!(
+        cmd.stdout.contains("set MFAENV_PROFILE=\n") && cmd.stdout.lines().count() == 11,
+        "{cmd:#?}"
+    );
+    let cmd = f.run_env(
+        &["unset", "--shell", "cmd"],
+        &[
+            ("MFAENV_PROFILE", "foobar"),
+            ("MFAENV_VARS", "AWS_ACCESS_KEY_ID MFAENV_PROFILE"),
+        ],
+    );
+    assert_eq!(
+        cmd.stdout,
+        "set AWS_ACCESS_KEY_ID=\nset MFAENV_PROFILE=\nset MFAENV_VARS=\n"
+    );
+    let cmd = f.run_env(&["unset", "--shell", "cmd"], &[("AWS_REGION", "us-east-1")]);
+    assert_eq!(cmd.stdout, "set MFAENV_VARS=\n");
+}
+
+/// A profile name that reads as an option is refused wherever it comes from (after `--`, from
+/// AWS_PROFILE, from MFAENV_PROFILE for logout): one line, exit 2, nothing on stdout, so no
+/// hook can be made to evaluate help or version text.
+#[test]
+fn option_like_profile_names_are_refused_wherever_they_come_from() {
+    let f = Fixture::new();
+    for name in ["--help", "--version", "-V", "-h", "--shell=fish"] {
+        let run = f.run(&["use", "--shell", "bash", "--", name]);
+        run.assert_fails(2, "cannot start with '-'");
+        let run = f.run_env(
+            &["use", "--shell", "bash", "--token-code", GOOD_CODE],
+            &[("AWS_PROFILE", name)],
+        );
+        run.assert_fails(2, "(from AWS_PROFILE)");
+        let run = f.run_env(&["logout", "--shell", "bash"], &[("MFAENV_PROFILE", name)]);
+        run.assert_fails(2, "cannot start with '-'");
+    }
+}
+
+/// MFAENV_REFRESH_MARGIN follows the hooks' rule (1 to 6 digits, else 60 with one warning;
+/// empty is unset), and a margin longer than half the session is clamped with one warning.
+#[test]
+fn refresh_margin_follows_the_hooks_rule_and_is_clamped_with_one_warning() {
+    let f = Fixture::new();
+    let args = [
+        "use",
+        "foobar",
+        "--shell",
+        "bash",
+        "--token-code",
+        GOOD_CODE,
+    ];
+    for (margin, warned) in [
+        ("", false),
+        ("0", false),
+        ("300", false),
+        (" 5", true),
+        ("5 ", true),
+        ("+5", true),
+        ("1000000", true),
+        ("4294967297", true),
+        ("5s", true),
+    ] {
+        let run = f.run_env(&args, &[("MFAENV_REFRESH_MARGIN", margin)]);
+        assert_eq!(run.code, Some(0), "{run:#?}");
+        let warnings = run
+            .stderr
+            .matches("is not a number of seconds (1 to 6 digits); using 60")
+            .count();
+        assert_eq!(warnings, usize::from(warned), "{margin:?}: {run:#?}");
+    }
+    // 12 h sessions: a margin of a day is clamped to 6 h, said once.
+    let run = f.run_env(&args, &[("MFAENV_REFRESH_MARGIN", "86400")]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let line = "MFAENV_REFRESH_MARGIN=86400 is more than half of this session's ";
+    assert_eq!(run.stderr.matches(line).count(), 1, "{run:#?}");
+    assert_eq!(
+        run.stderr.lines().count(),
+        2,
+        "the notice and the warning: {run:#?}"
+    );
+    let life: u32 = run
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("export MFAENV_SESSION_SECONDS='"))
+        .and_then(|v| v.strip_suffix('\''))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{run:#?}"));
+    assert!((43190..=43200).contains(&life), "{life}");
+    let kept = format!(
+        "the shell hooks renew it {} seconds before it lapses instead",
+        life / 2
+    );
+    assert!(run.stderr.contains(&kept), "{run:#?}");
+    let run = f.run_env(&args, &[("MFAENV_REFRESH_MARGIN", "3600")]);
+    assert!(!run.stderr.contains("more than half"), "{run:#?}");
+}
+
+/// In a shell that inherited an mfaenv session (a child of the shell that ran `use`), the
+/// record names mfaenv's variables but no saved values are there: `unset` removes exactly the
+/// names recorded and leaves a variable mfaenv never set (here the user's own region) alone.
+#[test]
+fn unset_in_a_child_shell_removes_what_the_record_names_and_nothing_else() {
+    let f = Fixture::new();
+    let preset = [
+        ("AWS_ACCESS_KEY_ID", SESSION_KEY_ID),
+        ("AWS_SESSION_TOKEN", "t"),
+        ("MFAENV_PROFILE", "noregion"),
+        (
+            "MFAENV_VARS",
+            "AWS_ACCESS_KEY_ID AWS_SESSION_TOKEN MFAENV_PROFILE",
+        ),
+        ("AWS_REGION", "us-east-2"),
+    ];
+    for shell in ["bash", "zsh", "fish"] {
+        if !have(shell) {
+            continue;
+        }
+        let run = f.run(&["unset", "--shell", shell]);
+        let left = eval_and_print(shell, &run.stdout, &preset);
+        assert_eq!(left, "AWS_REGION=us-east-2\n", "{shell}");
+    }
+}
+
+/// The values `use` saves for `unset` stay in the shell: even with every assignment exported
+/// (`set -a`, zsh's allexport), no child process sees them.
+#[test]
+fn saved_values_are_never_exported() {
+    let f = Fixture::new();
+    for (shell, allexport) in [("bash", "set -a"), ("zsh", "setopt allexport")] {
+        if !have(shell) {
+            continue;
+        }
+        let script = use_ok(&f, shell).stdout;
+        let out = Command::new(shell)
+            .args([
+                "-c",
+                &format!("{allexport}\neval \"$MFAENV_SCRIPT\"\nunset MFAENV_SCRIPT\nenv"),
+            ])
+            .env("MFAENV_SCRIPT", &script)
+            .env("AWS_SECRET_ACCESS_KEY", LONG_TERM_SECRET)
+            .output()
+            .unwrap();
+        let env = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "{shell}: {out:?}"
+        );
+        assert!(
+            env.contains(&format!("AWS_SECRET_ACCESS_KEY={SESSION_SECRET}")),
+            "{shell}"
+        );
+        assert!(
+            !env.contains(LONG_TERM_SECRET),
+            "{shell}: a saved value was exported"
+        );
+        assert!(
+            !env.lines().any(|l| l.starts_with("_mfaenv_o_")),
+            "{shell}: {env}"
+        );
+    }
+}
+
+/// cmd.exe, simulated as cmd and Clink apply the lines (`set "N=v"` sets, `set N=` removes):
+/// the README's sequence gives back the user's own regions (kept, not being secrets, in
+/// exported `MFAENV_SAVED_*` copies), leaves no stale region, and `unset` removes exactly what
+/// `use` set; the user's own key, which cmd cannot keep without exporting it, is removed.
+#[test]
+fn cmd_keeps_the_users_regions_and_removes_exactly_what_use_set() {
+    use std::collections::BTreeMap;
+    fn apply(env: &mut BTreeMap<String, String>, script: &str) {
+        for line in script.lines() {
+            if let Some(rest) = line
+                .strip_prefix("set \"")
+                .and_then(|l| l.strip_suffix('"'))
+            {
+                let (name, value) = rest.split_once('=').unwrap();
+                env.insert(name.to_owned(), value.to_owned());
+            } else if let Some(name) = line.strip_prefix("set ").and_then(|l| l.strip_suffix('=')) {
+                env.remove(name);
+            } else {
+                panic!("not a cmd set line: {line}");
+            }
+        }
+    }
+    let f = Fixture::new();
+    let run = |env: &BTreeMap<String, String>, args: &[&str]| {
+        let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let run = f.run_env(args, &vars);
+        assert_eq!(run.code, Some(0), "{run:#?}");
+        run.stdout
+    };
+    let mut env: BTreeMap<String, String> = [
+        ("AWS_REGION", "us-east-2"),
+        ("AWS_DEFAULT_REGION", "ap-south-1"),
+        ("AWS_ACCESS_KEY_ID", "AKIAUSERSOWNKEY00000"),
+        ("AWS_PROFILE", "mine"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let before = env.clone();
+    let code = ["--shell", "cmd", "--token-code", GOOD_CODE];
+    let script = run(&env, &[&["use", "foobar"][..], &code].concat());
+    assert!(
+        script.contains("set \"MFAENV_SAVED_AWS_REGION=us-east-2\"\n"),
+        "{script}"
+    );
+    apply(&mut env, &script);
+    assert_eq!(env["AWS_REGION"], "eu-west-1");
+    assert_eq!(env["AWS_ACCESS_KEY_ID"], SESSION_KEY_ID);
+    // Again, with the session on: the user's region stays saved, not mfaenv's.
+    let script = run(&env, &[&["use", "foobar"][..], &code].concat());
+    assert!(!script.contains("MFAENV_SAVED"), "{script}");
+    apply(&mut env, &script);
+    let script = run(&env, &[&["use", "noregion"][..], &code].concat());
+    apply(&mut env, &script);
+    assert_eq!(
+        (
+            env["AWS_REGION"].as_str(),
+            env["AWS_DEFAULT_REGION"].as_str()
+        ),
+        ("us-east-2", "ap-south-1"),
+        "no stale region: {script}"
+    );
+    assert_eq!(env["MFAENV_PROFILE"], "noregion");
+    let script = run(&env, &["unset", "--shell", "cmd"]);
+    apply(&mut env, &script);
+    let mut expected = before;
+    expected.remove("AWS_ACCESS_KEY_ID");
+    assert_eq!(env, expected, "{script}");
+    // A region cmd cannot carry safely is not kept: unset removes it instead.
+    let mut env: BTreeMap<String, String> = [("AWS_REGION".to_owned(), "a&b".to_owned())].into();
+    let script = run(&env, &[&["use", "foobar"][..], &code].concat());
+    assert!(
+        !script.contains("a&b") && !script.contains("MFAENV_SAVED"),
+        "{script}"
+    );
+    apply(&mut env, &script);
+    let script = run(&env, &["unset", "--shell", "cmd"]);
+    apply(&mut env, &script);
+    assert!(env.is_empty(), "{env:?}");
+    // A copy planted in the environment is held to the same rule: never spliced in raw.
+    for planted in [
+        "x\" & calc & \"",
+        "%PATH%",
+        "a\nset \"AWS_ACCESS_KEY_ID=EVIL\"",
+    ] {
+        let env: BTreeMap<String, String> = [
+            ("MFAENV_PROFILE", "foobar"),
+            ("MFAENV_VARS", "AWS_REGION MFAENV_PROFILE"),
+            ("MFAENV_SAVED_AWS_REGION", planted),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let script = run(&env, &["unset", "--shell", "cmd"]);
+        assert_eq!(
+            script,
+            "set AWS_REGION=\nset MFAENV_SAVED_AWS_REGION=\nset MFAENV_PROFILE=\nset MFAENV_VARS=\n",
+            "{planted:?}"
+        );
+    }
+}
+
+/// The scripts run in strict shells (`set -euo pipefail`, zsh's nounset and errexit) without a
+/// word, whether the variables were set before or not.
+#[test]
+fn scripts_run_in_strict_shells() {
+    let f = Fixture::new();
+    for shell in ["bash", "zsh"] {
+        if !have(shell) {
+            continue;
+        }
+        let use_script = use_ok(&f, shell).stdout;
+        let unset = f.run(&["unset", "--shell", shell]).stdout;
+        for preset in [&[][..], &[("AWS_REGION", "us-east-2")][..]] {
+            let out = Command::new(shell)
+                .args([
+                    "-euo",
+                    "pipefail",
+                    "-c",
+                    "eval \"$U\"; eval \"$U\"; eval \"$X\"; eval \"$X\"; echo \"done ${AWS_REGION-none}\"",
+                ])
+                .env("U", &use_script)
+                .env("X", &unset)
+                .envs(preset.iter().copied())
+                .env_remove("AWS_REGION")
+                .envs(preset.iter().copied())
+                .output()
+                .unwrap();
+            let expected = format!("done {}\n", preset.first().map_or("none", |p| p.1));
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout),
+                expected,
+                "{shell}: {out:?}"
+            );
+            assert!(out.stderr.is_empty(), "{shell}: {out:?}");
+        }
+    }
 }
