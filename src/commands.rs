@@ -136,7 +136,7 @@ fn margin_warning(session: &Session, now: OffsetDateTime) -> Option<String> {
     let kept = crate::session::hook_margin(margin, life);
     (kept < margin).then(|| {
         format!(
-            "mfaenv: MFAENV_REFRESH_MARGIN={margin} is more than half of this session's {}; the shell hooks renew it {kept} seconds before it lapses instead",
+            "mfaenv: MFAENV_REFRESH_MARGIN={margin} is more than half of this session's {}; mfaenv and the shell hooks renew it {kept} seconds before it lapses instead",
             human_duration(time::Duration::seconds(life.into()))
         )
     })

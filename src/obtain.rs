@@ -26,6 +26,28 @@ pub fn refresh_margin(log: Log) -> time::Duration {
     time::Duration::seconds(seconds.into())
 }
 
+/// The margin applied to a session asked to last `seconds`: at most half of it, the rule the
+/// hooks apply too, so a long `MFAENV_REFRESH_MARGIN` never makes a new session count as lapsed
+/// at once (nor every cached one, so a new code at every `use`).
+pub fn margin_for(margin: time::Duration, seconds: u32) -> time::Duration {
+    let kept = crate::session::hook_margin(
+        u32::try_from(margin.whole_seconds()).unwrap_or(u32::MAX),
+        seconds,
+    );
+    time::Duration::seconds(kept.into())
+}
+
+/// How long STS makes a role's session when asked for `duration_seconds`: its default is an
+/// hour.
+fn role_seconds(role: &Role) -> u32 {
+    role.duration_seconds.unwrap_or(3600)
+}
+
+/// How long the MFA session asked for lasts.
+fn mfa_seconds(args: &SessionArgs) -> u32 {
+    args.duration.unwrap_or(SessionDuration::DEFAULT).seconds()
+}
+
 /// Resolves the profile asked for (`AWS_PROFILE`, then `default`, when none is named).
 pub async fn resolve_profile(
     named: Option<&str>,
@@ -64,7 +86,7 @@ pub async fn session(named: Option<&str>, args: &SessionArgs, log: Log) -> Resul
     } else {
         Kind::Role
     };
-    let cached = |c: &Cache| cached(c, &profile, kind, margin, log);
+    let cached = |c: &Cache| cached(c, &profile, kind, args, margin, log);
     if !args.force
         && let Some(entry) = cache.as_ref().and_then(cached)
     {
@@ -108,14 +130,19 @@ fn cached(
     cache: &Cache,
     profile: &Profile,
     kind: Kind,
+    args: &SessionArgs,
     margin: time::Duration,
     log: Log,
 ) -> Option<Entry> {
-    match kind {
-        Kind::Mfa => cached_for(cache, profile, kind, &profile.identity, None, margin, log),
-        Kind::Role => {
-            let role = profile.roles.last().map(|r| r.arn.as_str());
-            cached_for(cache, profile, kind, &profile.name, role, margin, log)
+    match (kind, profile.roles.last()) {
+        (Kind::Role, Some(role)) => {
+            let margin = margin_for(margin, role_seconds(role));
+            let arn = Some(role.arn.as_str());
+            cached_for(cache, profile, kind, &profile.name, arn, margin, log)
+        }
+        _ => {
+            let margin = margin_for(margin, mfa_seconds(args));
+            cached_for(cache, profile, kind, &profile.identity, None, margin, log)
         }
     }
 }
@@ -277,7 +304,7 @@ async fn fetch(
             base_kind,
             base_key,
             base_role.map(|r| r.arn.as_str()),
-            margin,
+            margin_for(margin, base_role.map_or(mfa_seconds(args), role_seconds)),
             log,
         ),
         _ => None,
@@ -353,7 +380,7 @@ async fn assume_roles(
     for role in roles {
         let started = Instant::now();
         session = client
-            .assume_role(Signer::Session(&session), role, margin)
+            .assume_role(Signer::Session(&session), role, margin_for(margin, role_seconds(role)))
             .await?;
         log.info(format_args!(
             "AssumeRole {} answered in {} ms",
@@ -405,7 +432,11 @@ async fn direct_role_session(
         ("AssumeRole", &what),
         async |code| {
             client
-                .assume_role(Signer::LongTerm(&serial, code), role, margin)
+                .assume_role(
+                    Signer::LongTerm(&serial, code),
+                    role,
+                    margin_for(margin, role_seconds(role)),
+                )
                 .await
         },
     )
@@ -449,7 +480,12 @@ async fn new_mfa_session(
         ("GetSessionToken", &what),
         async |code| {
             client
-                .get_session_token(&serial, code, duration, margin)
+                .get_session_token(
+                    &serial,
+                    code,
+                    duration,
+                    margin_for(margin, duration.seconds()),
+                )
                 .await
         },
     )

@@ -567,10 +567,21 @@ fn refresh_margin_follows_the_hooks_rule_and_is_clamped_with_one_warning() {
         .unwrap_or_else(|| panic!("{run:#?}"));
     assert!((43190..=43200).contains(&life), "{life}");
     let kept = format!(
-        "the shell hooks renew it {} seconds before it lapses instead",
+        "mfaenv and the shell hooks renew it {} seconds before it lapses instead",
         life / 2
     );
     assert!(run.stderr.contains(&kept), "{run:#?}");
+    // mfaenv applies the same clamp: the session it just cached still serves (no code asked,
+    // none could be: there is no terminal), and a margin longer than any session is no error.
+    for margin in ["86400", "999999"] {
+        let run = f.run_env(
+            &["use", "foobar", "--shell", "bash"],
+            &[("MFAENV_REFRESH_MARGIN", margin)],
+        );
+        assert_eq!(run.code, Some(0), "{margin}: {run:#?}");
+        assert!(run.stdout.contains("AWS_SESSION_TOKEN"), "{run:#?}");
+    }
+    assert_eq!(f.sts.count("GetSessionToken"), 1, "every later run is served from the cache");
     let run = f.run_env(&args, &[("MFAENV_REFRESH_MARGIN", "3600")]);
     assert!(!run.stderr.contains("more than half"), "{run:#?}");
 }
