@@ -384,7 +384,7 @@ fn run_mfa_process(command: &str, profile: &ProfileName) -> Result<TokenCode> {
         });
     }
     let timed_out = |child: &mut std::process::Child| {
-        kill_descendants(child.id());
+        kill_tree(child.id());
         let _ = child.kill();
         let _ = child.wait();
         Error::Runtime(format!(
@@ -421,11 +421,11 @@ fn run_mfa_process(command: &str, profile: &ProfileName) -> Result<TokenCode> {
     })
 }
 
-/// Stops what `mfa_process`'s shell started (`sleep 99; ykman …` leaves the shell waiting for
+/// Stops `mfa_process`'s shell and what it started (`sleep 99; ykman …` leaves the shell waiting for
 /// a child that would outlive it and keep the pipes open). It stays in mfaenv's process group,
 /// which must keep the terminal for a PIN prompt, so on Linux the descendants are found in
 /// /proc; elsewhere only the shell is stopped.
-fn kill_descendants(root: u32) {
+fn kill_tree(root: u32) {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     {
         let Ok(entries) = std::fs::read_dir("/proc") else {
@@ -452,7 +452,10 @@ fn kill_descendants(root: u32) {
             );
             i += 1;
         }
-        for pid in found.into_iter().skip(1) {
+        // The shell first: were it to outlive its child, it would print "Killed" on the
+        // terminal. The list was made while the shell was alive to be every descendant's
+        // ancestor.
+        for pid in found {
             if let Ok(pid) = libc::pid_t::try_from(pid) {
                 // SAFETY: kill takes plain integers.
                 unsafe { libc::kill(pid, libc::SIGKILL) };

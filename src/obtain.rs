@@ -380,7 +380,11 @@ async fn assume_roles(
     for role in roles {
         let started = Instant::now();
         session = client
-            .assume_role(Signer::Session(&session), role, margin_for(margin, role_seconds(role)))
+            .assume_role(
+                Signer::Session(&session),
+                role,
+                margin_for(margin, role_seconds(role)),
+            )
             .await?;
         log.info(format_args!(
             "AssumeRole {} answered in {} ms",

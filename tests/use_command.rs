@@ -581,7 +581,11 @@ fn refresh_margin_follows_the_hooks_rule_and_is_clamped_with_one_warning() {
         assert_eq!(run.code, Some(0), "{margin}: {run:#?}");
         assert!(run.stdout.contains("AWS_SESSION_TOKEN"), "{run:#?}");
     }
-    assert_eq!(f.sts.count("GetSessionToken"), 1, "every later run is served from the cache");
+    assert_eq!(
+        f.sts.count("GetSessionToken"),
+        1,
+        "every later run is served from the cache"
+    );
     let run = f.run_env(&args, &[("MFAENV_REFRESH_MARGIN", "3600")]);
     assert!(!run.stderr.contains("more than half"), "{run:#?}");
 }
