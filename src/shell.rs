@@ -117,7 +117,18 @@ impl Shell {
         script.push_str(&self.export_script(vars)?);
         let names: Vec<&str> = vars.iter().map(|(n, _)| *n).collect();
         script.push_str(&self.export(RECORD, &names.join(" "))?);
+        script.push_str(self.succeed());
         Ok(script)
+    }
+
+    /// The last line of a script, so that evaluating it succeeds: fish's `set` leaves `$status`
+    /// as the line before left it (a save line's `set -q` test), and `set -e` of a variable
+    /// that is not there fails; `mfaenv use p | source; and …` must go on.
+    fn succeed(self) -> &'static str {
+        match self {
+            Shell::Fish => "true\n",
+            _ => "",
+        }
     }
 
     /// The script `unset` prints: every variable mfaenv set goes back to what it was before the
@@ -125,6 +136,7 @@ impl Shell {
     pub fn restore_script(self, inherited: &Inherited) -> String {
         let mut script: String = MANAGED.iter().map(|n| self.restore(n, inherited)).collect();
         script.push_str(&self.unset(RECORD));
+        script.push_str(self.succeed());
         script
     }
 

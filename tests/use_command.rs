@@ -793,3 +793,58 @@ fn scripts_run_in_strict_shells() {
         }
     }
 }
+
+/// Evaluating a script succeeds, so `… | source; and next` and `eval "$(…)" && next` go on:
+/// in a fresh shell, with a session already there, and for `unset` with none. (fish's `set`
+/// keeps the status of the line before, and `set -e` of a missing variable fails.)
+#[test]
+fn evaluating_use_and_unset_scripts_succeeds_in_every_shell() {
+    let f = Fixture::new();
+    for shell in ["bash", "zsh", "fish"] {
+        if !have(shell) {
+            continue;
+        }
+        let script = |args: &[&str]| {
+            let run = f.run(args);
+            assert_eq!(run.code, Some(0), "{run:#?}");
+            run.stdout
+        };
+        let used = script(&[
+            "use",
+            "foobar",
+            "--shell",
+            shell,
+            "-q",
+            "--token-code",
+            GOOD_CODE,
+        ]);
+        let unset = script(&["unset", "--shell", shell]);
+        let (program, args, eval) = match shell {
+            "fish" => (
+                "fish",
+                &["--no-config", "-c"][..],
+                "printf '%s' \"$S\" | source; echo $status",
+            ),
+            _ => (shell, &["-c"][..], "eval \"$S\"; echo $?"),
+        };
+        for (what, text, preset) in [
+            ("use, fresh", &used, &[][..]),
+            ("use, again", &used, &[("MFAENV_PROFILE", "foobar")][..]),
+            ("unset, no session", &unset, &[][..]),
+        ] {
+            let out = Command::new(program)
+                .args(args)
+                .arg(eval)
+                .env("S", text)
+                .envs(preset.iter().copied())
+                .output()
+                .unwrap();
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout).trim(),
+                "0",
+                "{shell}, {what}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
