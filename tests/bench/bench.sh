@@ -9,8 +9,9 @@
 # RUNS (default 300) runs per mfaenv row, PEER_RUNS (default RUNS/10, at least 10) per row of a
 # Python peer (each run takes a few hundred ms); HOOK_CALLS (default 20000) prompt-hook calls.
 # When missing, it installs with apt-get (hyperfine, time, direnv, awscli: the AWS CLI v2 at
-# /usr/bin/aws) and makes a private venv in target/bench-venv for awsume and aws-mfa from PyPI,
-# and says so. A peer that still cannot be had is reported as missing: nothing stands in for it.
+# /usr/bin/aws) and makes a private venv in target/bench-venv (BENCH_VENV=DIR for another, made
+# with BENCH_PYTHON, default python3) for awsume and aws-mfa from PyPI, and says so. A peer that
+# still cannot be had is reported as missing: nothing stands in for it.
 # The measuring runs in a network namespace of its own with only loopback, so no row can reach
 # AWS (or anything else) even by mistake. Not a timed test: the figures depend on the machine.
 # The rows' names are Markdown: their backticks are meant literally.
@@ -21,7 +22,7 @@ self=$PWD/tests/bench/bench.sh
 runs=${1:-300}
 peer_runs=${2:-$((runs / 10 > 10 ? runs / 10 : 10))}
 target=${CARGO_TARGET_DIR:-$PWD/target}
-venv=$target/bench-venv
+venv=${BENCH_VENV:-$target/bench-venv}
 # Pinned so that a rerun measures the same peers; the table prints what was measured.
 awsume_pin=awsume==4.5.4
 aws_mfa_pin=aws-mfa==0.0.12
@@ -87,19 +88,23 @@ sys.exit(m.version(n) != v)' "$2" 2>/dev/null; }
       fi
     done
   fi
-  say "cannot make a network namespace (unshare, ip): measuring with the network present;" \
-    "proxies point at a closed port so that HTTP(S) off this machine fails"
-  export HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY=127.0.0.1,localhost
-  export http_proxy=$HTTP_PROXY https_proxy=$HTTPS_PROXY no_proxy=$NO_PROXY
+  say "cannot make a network namespace (unshare, ip): measuring with the network present"
 fi
 
 # ---------------------------------------------------------------------------------------------
 # Phase 2: measure.
 if [[ -n ${MFAENV_BENCH_NETNS-} ]]; then
   ip link set lo up
+  if [[ -n $(ip route show default 2>/dev/null) ]]; then
+    say "the network namespace has a default route: refusing to measure"
+    exit 1
+  fi
   network="own network namespace ($MFAENV_BENCH_NETNS), loopback only: nothing can reach the internet"
 else
-  network="NOT isolated: proxies point at 127.0.0.1:9 (see the warning above)"
+  # Second best: every HTTP(S) client here honours these, so a request off this machine fails.
+  export HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY=127.0.0.1,localhost
+  export http_proxy=$HTTP_PROXY https_proxy=$HTTPS_PROXY no_proxy=$NO_PROXY
+  network="NOT isolated (no network namespace): proxies point at the closed port 127.0.0.1:9"
 fi
 # Nothing of the caller's session or settings may change what is measured.
 while read -r name; do
@@ -110,6 +115,9 @@ bin=$target/release/mfaenv
 work=$(mktemp -d)
 sts_pid=
 trap '[ -n "$sts_pid" ] && kill "$sts_pid" 2>/dev/null; rm -rf "$work"' EXIT
+# No command below may read or write the caller's own home: each row gets a home of its own.
+export HOME=$work
+: >"$work/url"
 "$target/release/examples/fake-sts" >"$work/url" &
 sts_pid=$!
 for _ in $(seq 50); do [[ $(wc -l <"$work/url") -ge 2 ]] && break; sleep 0.1; done
@@ -172,7 +180,7 @@ echo "network: $network"
 echo "runs: $runs per mfaenv row, $peer_runs per peer row, ${HOOK_CALLS:-20000} calls per hook figure (median of 5)"
 echo "versions:"
 echo "  mfaenv: $(version_of "$bin" --version)"
-echo "  hyperfine: $(version_of hyperfine --version); GNU time: $(if [[ -x $gnu_time ]]; then version_of "$gnu_time" --version; else echo missing; fi)"
+echo "  hyperfine: $(version_of hyperfine --version); GNU time: $(if [[ -x $gnu_time ]]; then dpkg-query -W -f '${Version}' time 2>/dev/null || version_of "$gnu_time" --version; else echo missing; fi)"
 for shell in bash zsh fish; do
   echo "  $shell: $(if command -v "$shell" >/dev/null; then version_of "$shell" --version; else echo missing; fi)"
 done
@@ -265,7 +273,7 @@ report '`mfaenv unset` (start-up and print)' '' ''
 measure sts "$runs" 5 1 "$session_key" "$bin" use bench --shell bash -q --no-cache --token-code "$code"
 ref_uncached=$median
 report '`mfaenv use --no-cache --token-code` (uncached: STS call)' '' 'reference of the uncached rows'
-"$bin" use bench --shell bash -q --token-code "$code" >/dev/null 2>&1 || true # fills the cache
+HOME=$home "$bin" use bench --shell bash -q --token-code "$code" >/dev/null || say "could not fill mfaenv's cache"
 measure hit "$runs" 5 0 "$session_key" "$bin" use bench --shell bash -q
 ref_cached=$median
 report '`mfaenv use` (cached session)' '' 'reference of the cached rows'
@@ -291,7 +299,7 @@ for shell in bash bash4 zsh fish; do
   fi
   seconds=$(awk -v us="$value" 'BEGIN { print us / 1e6 }')
   [[ $shell == bash ]] && ref_hook=$seconds
-  row "$name" "$value µs" "$(ratio "$seconds" "$ref_hook")" '(in the shell)' 0 "$note"
+  row "$name" "$value µs" "$(ratio "$seconds" "$ref_hook")" '(in the shell)' — "$note"
 done
 
 # The AWS CLI v2, as it is. Debian's 2.9 predates AWS_ENDPOINT_URL_STS (2.13): when a probe
@@ -346,11 +354,35 @@ fi
 
 # direnv's bash hook runs `eval "$(direnv export bash)"` at every prompt: timed here is that
 # process alone (not the shell's command substitution around it).
+# Then the hook as the prompt pays for it, as tests/bench/hook.sh times mfaenv's: direnv's own
+# `_direnv_hook` (from `direnv hook bash`) called in a loop in one bash, the empty loop subtracted.
 home=$work/direnv
+hook_calls=$((${HOOK_CALLS:-20000} / 100 > 20 ? ${HOOK_CALLS:-20000} / 100 : 20))
+direnv_hook() { # prints µs per call of _direnv_hook in $dir, with ${extra_env[@]}
+  (cd "$dir" && env HOME="$home" "${extra_env[@]}" bash --norc --noprofile -c '
+    eval "$(direnv hook bash)"
+    n=$1
+    t0=$EPOCHREALTIME; for ((i = 0; i < n; i++)); do :; done
+    t1=$EPOCHREALTIME; for ((i = 0; i < n; i++)); do _direnv_hook; done
+    t2=$EPOCHREALTIME
+    echo "$t0 $t1 $t2" | awk -v n="$n" "{ printf \"%.0f\", ((\$3 - \$2) - (\$2 - \$1)) * 1e6 / n }"
+  ' bench "$hook_calls" 2>/dev/null)
+}
+hook_row() { # WHAT NOTE: the row of direnv_hook
+  local us seconds
+  if us=$(direnv_hook) && [[ $us =~ ^[0-9]+$ ]]; then
+    seconds=$(awk -v us="$us" 'BEGIN { print us / 1e6 }')
+    row "$1" "$us µs" "$(ratio "$seconds" "$ref_hook")" '(in the shell; see above)' — "$2"
+  else
+    row "$1" failed — — — 'CHECK FAILED: the loop did not run'
+    failures=$((failures + 1))
+  fi
+}
 if command -v direnv >/dev/null 2>&1; then
   dir=$work/direnv/plain
   measure direnv-none "$runs" 5 0 '' direnv export bash
   report '`direnv export bash`, directory without .envrc' "$ref_hook" 'vs the bash hook: every prompt outside a project'
+  hook_row 'direnv prompt hook, bash, directory without .envrc' "\`_direnv_hook\` × $hook_calls in one bash: the process and the \`\$(…)\` around it"
   dir=$work/direnv/project
   echo 'export BENCH_VAR=loaded' >"$dir/.envrc"
   (cd "$dir" && HOME=$home direnv allow >/dev/null 2>&1)
@@ -367,6 +399,7 @@ if command -v direnv >/dev/null 2>&1; then
     failed='direnv did not take the .envrc as loaded: it exported again'
   fi
   report '`direnv export bash`, allowed .envrc, loaded' "$ref_hook" 'every later prompt in the project: nothing changed'
+  hook_row 'direnv prompt hook, bash, allowed .envrc, loaded' "\`_direnv_hook\` × $hook_calls in one bash"
   extra_env=()
   dir=$work
 else
