@@ -60,6 +60,9 @@ pub fn run(cli: Cli) -> Result<Output> {
         Command::List => runtime()?.block_on(list()),
         Command::Logout(args) => runtime()?.block_on(logout(args, log)),
         Command::Setup(args) => runtime()?.block_on(setup(args, log)),
+        Command::Add(args) => runtime()?.block_on(crate::key_commands::add(args, log)),
+        Command::Import(args) => runtime()?.block_on(crate::key_commands::import(args, log)),
+        Command::Remove(args) => runtime()?.block_on(crate::key_commands::remove(args, log)),
         Command::CredentialProcess(args) => runtime()?.block_on(credential_process(args, log)),
         Command::Exec(args) => {
             let session =
@@ -344,7 +347,11 @@ fn exec(args: ExecArgs, session: &Session) -> Result<Output> {
         .split_first()
         .ok_or_else(|| Error::Usage("exec needs a command after --".into()))?;
     let mut command = std::process::Command::new(program);
-    command.args(rest).envs(session.variables());
+    command
+        .args(rest)
+        .envs(session.variables())
+        // The key file's passphrase is mfaenv's alone.
+        .env_remove(crate::keystore::PASSPHRASE_VARIABLE);
     let failed = |e: std::io::Error| {
         Error::Runtime(format!(
             "cannot run {}: {e}",

@@ -7,6 +7,8 @@ pub mod cli;
 pub mod commands;
 pub mod config_edit;
 pub mod error;
+pub mod key_commands;
+pub mod keystore;
 pub mod log;
 pub mod mfa;
 pub mod obtain;

@@ -154,7 +154,7 @@ pub fn confirm(question: &str, profile: &ProfileName) -> Result<bool> {
 
 /// Reads one line on the terminal with its first `visible` characters shown (authenticator
 /// codes and ARNs are shown as typed, as other tools do).
-fn read_terminal(prompt: &str, profile: &ProfileName, visible: usize) -> Result<String> {
+pub fn read_terminal(prompt: &str, profile: &ProfileName, visible: usize) -> Result<String> {
     let config = rpassword::ConfigBuilder::new()
         .password_feedback_partial_mask('*', visible)
         .build();
@@ -221,6 +221,8 @@ fn run_mfa_process(command: &str, profile: &ProfileName) -> Result<TokenCode> {
         c.arg("-c").arg(command);
         c
     };
+    // The key file's passphrase is mfaenv's alone.
+    cmd.env_remove(crate::keystore::PASSPHRASE_VARIABLE);
     let output = cmd
         .stdin(Stdio::inherit())
         .stderr(Stdio::inherit())

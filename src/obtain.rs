@@ -6,6 +6,7 @@ use crate::cli::SessionArgs;
 use crate::config_edit::{self, Saved};
 use crate::error::printable;
 use crate::error::{Error, Result};
+use crate::keystore;
 use crate::log::Log;
 use crate::mfa::{self, Asker, CodeSource};
 use crate::profile::{self, Files, MfaSerial, Profile, ProfileName};
@@ -267,6 +268,27 @@ async fn new_mfa_session(
     cache: Option<&Cache>,
     log: Log,
 ) -> Result<Session> {
+    // Keys in a store are fetched only here, when a new MFA session is needed: a cached session
+    // never unlocks a keyring or asks for a passphrase.
+    let unlocked = match profile.key_store {
+        Some(store) => {
+            log.info(format_args!(
+                "keys of '{}' from {}",
+                profile.identity,
+                store.describe()
+            ));
+            let mut with_secret = profile.clone();
+            with_secret.secret_access_key =
+                keystore::load(store, &profile.identity, &profile.access_key_id)?;
+            let client = self::client(&with_secret, args.timeout, log).await;
+            Some((with_secret, client))
+        }
+        None => None,
+    };
+    let (profile, client) = match &unlocked {
+        Some((p, c)) => (p, c),
+        None => (profile, client),
+    };
     let serial = match &profile.mfa_serial {
         Some(serial) => serial.clone(),
         None => register_serial(profile, files, args, client).await?,

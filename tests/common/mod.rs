@@ -197,7 +197,9 @@ pub fn have(program: &str) -> bool {
 /// Panics under CI, where every tool the tests use must be installed (by `.ci/run`).
 pub fn require_under_ci(program: &str) {
     if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) {
-        panic!("{program} is not installed, and under CI every check must run: install it in .ci/run");
+        panic!(
+            "{program} is not installed, and under CI every check must run: install it in .ci/run"
+        );
     }
     eprintln!("SKIPPED: {program} is not installed (.ci/run installs it)");
 }
