@@ -44,6 +44,9 @@ pub async fn add(args: AddArgs, log: Log) -> Result<Output> {
         ));
     };
     check_keys(&keys)?;
+    // The store is settled before anything is asked of AWS or of the user.
+    let store = keystore::chosen(log)?;
+    keystore::ready(store)?;
     let env_region = std::env::var("AWS_REGION")
         .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
         .ok()
@@ -78,7 +81,6 @@ pub async fn add(args: AddArgs, log: Log) -> Result<Output> {
             "AWS rejected the keys for profile '{name}'; check them and run mfaenv add {name} again"
         )),
     })?;
-    eprintln!("mfaenv: the keys belong to {}", printable(&arn));
     let suggestion = obtain::suggested_serial(&arn);
     let existing = get("mfa_serial").and_then(|s| MfaSerial::parse(s).ok());
     let serial = match &args.serial_number {
@@ -90,7 +92,6 @@ pub async fn add(args: AddArgs, log: Log) -> Result<Output> {
         None => existing.or(suggestion),
     };
 
-    let store = keystore::chosen(log)?;
     keystore::save(store, &name, &keys)?;
     let mut properties = vec![
         (STORE_PROPERTY, store.name().to_owned()),
@@ -104,8 +105,9 @@ pub async fn add(args: AddArgs, log: Log) -> Result<Output> {
         save(&files, &name, key, value)?;
     }
     let mut notices = vec![format!(
-        "mfaenv: stored the keys of profile '{name}' ({}) in {}; profile '{name}' in {} names them",
+        "mfaenv: stored the keys of profile '{name}' ({}, {}) in {}; profile '{name}' in {} names them",
         keys.access_key_id,
+        printable(&arn),
         store.describe(),
         files.config.display()
     )];
@@ -183,7 +185,11 @@ pub async fn import(args: ImportArgs, log: Log) -> Result<Output> {
         check_keys(&keys)?;
         let store = match store {
             Some(s) => s,
-            None => *store.insert(keystore::chosen(log)?),
+            None => {
+                let chosen = keystore::chosen(log)?;
+                keystore::ready(chosen)?;
+                *store.insert(chosen)
+            }
         };
         keystore::save(store, name, &keys)?;
         save(&files, name, STORE_PROPERTY, store.name())?;

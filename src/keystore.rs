@@ -109,6 +109,14 @@ pub fn chosen(log: Log) -> Result<Store> {
     }
 }
 
+/// Fails early, before anything is asked, when `store` cannot be used here.
+pub fn ready(store: Store) -> Result<()> {
+    match store {
+        Store::Keyring => keyring_entry(&ProfileName::choose(Some(SERVICE), None)?).map(drop),
+        Store::File => Ok(()),
+    }
+}
+
 /// The secret stored for `profile` in `store`, checked to belong to `key_id`.
 pub fn load(store: Store, profile: &ProfileName, key_id: &str) -> Result<Secret> {
     let keys = match store {
@@ -204,6 +212,12 @@ fn keyring_entry(profile: &ProfileName) -> Result<keyring::Entry> {
 
 fn keyring_error(e: keyring::Error) -> Error {
     // The keyring's messages name the backend's failure, never the secret we handed it.
+    if let keyring::Error::NoStorageAccess(_) = e {
+        return Error::Runtime(format!(
+            "the OS keyring is locked and was not unlocked ({}); unlock it (log in to the desktop, or `gnome-keyring-daemon --unlock`), or set {SETTING}=file",
+            printable(&crate::error::error_chain(&e))
+        ));
+    }
     Error::Runtime(format!(
         "the OS keyring failed: {}; unlock it, or set {SETTING}=file",
         printable(&crate::error::error_chain(&e))

@@ -1,0 +1,415 @@
+//! Long-term keys out of plaintext: `add`, `import` and `remove` through a real Secret Service
+//! (gnome-keyring-daemon on a private D-Bus session bus, started here) and through the
+//! age-encrypted file; a cached `use` that never touches either; and the failures (no keyring,
+//! a locked one, no terminal, a kill in the middle of a write) as one clear line each.
+
+mod common;
+
+use common::fake_sts::{ACCESS_KEY_ID, GOOD_CODE, SERIAL};
+use common::*;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PASSPHRASE: &str = "PaSsPhRaSeMaRkEr-correct-horse";
+
+/// A gnome-keyring-daemon on its own session bus, with the keyring files in `home`.
+struct Keyring {
+    session: Child,
+    address: String,
+}
+
+impl Keyring {
+    /// Starts the daemon, unlocking (and on first use creating) the login keyring with a
+    /// password when `unlock`; `None` where the tools are missing (a failure under CI).
+    fn start(home: &Path, unlock: bool) -> Option<Keyring> {
+        if !have("dbus-run-session") || !have("gnome-keyring-daemon") || !have("secret-tool") {
+            return None;
+        }
+        let file = home.join(format!("bus-{}", std::process::id()));
+        let _ = std::fs::remove_file(&file);
+        let start = if unlock {
+            "printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null"
+        } else {
+            "gnome-keyring-daemon --start --components=secrets >/dev/null"
+        };
+        let script =
+            format!("{start} && echo \"$DBUS_SESSION_BUS_ADDRESS\" > \"$1\" && exec sleep 600");
+        let mut cmd = Command::new("dbus-run-session");
+        cmd.args(["--", "sh", "-c", &script, "sh"])
+            .arg(&file)
+            .env("HOME", home)
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        let session = cmd.spawn().expect("dbus-run-session starts");
+        let started = Instant::now();
+        loop {
+            let address = std::fs::read_to_string(&file).unwrap_or_default();
+            if address.ends_with('\n') {
+                let _ = std::fs::remove_file(&file);
+                return Some(Keyring {
+                    session,
+                    address: address.trim().to_owned(),
+                });
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "the keyring daemon did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// What the Secret Service holds for mfaenv's entry of `profile`, read with secret-tool.
+    fn lookup(&self, profile: &str) -> String {
+        let out = Command::new("secret-tool")
+            .args(["lookup", "service", "mfaenv", "username", profile])
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .stderr(Stdio::null())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn run(&self, f: &Fixture, args: &[&str], vars: &[(&str, &str)]) -> Run {
+        let mut all = vec![("DBUS_SESSION_BUS_ADDRESS", self.address.as_str())];
+        all.extend_from_slice(vars);
+        f.run_env(args, &all)
+    }
+}
+
+impl Drop for Keyring {
+    fn drop(&mut self) {
+        // The whole group: dbus-run-session, its bus, sleep and the daemon.
+        #[cfg(unix)]
+        unsafe {
+            libc::kill(-(self.session.id() as i32), libc::SIGTERM);
+        }
+        let _ = self.session.wait();
+    }
+}
+
+/// Profile foobar in the config, no keys anywhere yet.
+fn empty_fixture() -> Fixture {
+    Fixture::with_files("[profile foobar]\nregion = eu-west-1\n", "")
+}
+
+fn env_keys() -> [(&'static str, &'static str); 2] {
+    [
+        ("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID),
+        ("AWS_SECRET_ACCESS_KEY", LONG_TERM_SECRET),
+    ]
+}
+
+fn add_args() -> Vec<&'static str> {
+    vec!["add", "foobar", "--env", "--serial-number", SERIAL]
+}
+
+fn use_args(extra: &[&'static str]) -> Vec<&'static str> {
+    let mut args = vec![
+        "use",
+        "foobar",
+        "--shell",
+        "bash",
+        "--token-code",
+        GOOD_CODE,
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+fn config(f: &Fixture) -> String {
+    std::fs::read_to_string(f.path(".aws/config")).unwrap()
+}
+
+#[test]
+fn keyring_add_use_and_remove() {
+    let f = empty_fixture();
+    let Some(k) = Keyring::start(f.home.path(), true) else {
+        return;
+    };
+    let run = k.run(&f, &add_args(), &env_keys());
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert_eq!(run.stdout, "");
+    assert_no_secret(&run.stderr);
+    assert!(run.stderr.contains("in the OS keyring"), "{run:#?}");
+    assert_eq!(f.sts.count("GetCallerIdentity"), 1, "the keys were checked");
+    assert_eq!(
+        config(&f),
+        format!(
+            "[profile foobar]\nregion = eu-west-1\nmfaenv_key_store = keyring\n\
+             mfaenv_access_key_id = {ACCESS_KEY_ID}\nmfa_serial = {SERIAL}\n"
+        )
+    );
+    assert!(
+        k.lookup("foobar").contains(LONG_TERM_SECRET),
+        "in the keyring"
+    );
+    assert_eq!(
+        std::fs::read_to_string(f.path(".aws/credentials")).unwrap(),
+        "",
+        "no section in the credentials file"
+    );
+
+    // A new session takes the keys from the keyring.
+    let run = k.run(&f, &use_args(&["-v"]), &[]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(
+        run.stderr.contains("keys of 'foobar' from the OS keyring"),
+        "{run:#?}"
+    );
+    assert_no_secret(&run.stderr);
+
+    // A cached session never touches the store: it works with no bus at all.
+    let before = f.sts.requests().len();
+    let run = f.run_env(
+        &["use", "foobar", "--shell", "bash", "-v"],
+        &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")],
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(run.stderr.contains("session from the cache"), "{run:#?}");
+    assert!(!run.stderr.contains("keyring"), "{run:#?}");
+    assert_eq!(f.sts.requests().len(), before);
+
+    // A new session with the keyring gone is one clear line.
+    let run = f.run_env(
+        &use_args(&["--force"]),
+        &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")],
+    );
+    run.assert_fails(1, "the OS keyring does not answer");
+
+    // remove: needs --yes without a terminal; then the keys, the config lines and the cached
+    // sessions go.
+    let run = k.run(&f, &["remove", "foobar"], &[]);
+    run.assert_fails(2, "pass --yes");
+    assert!(k.lookup("foobar").contains(LONG_TERM_SECRET));
+    assert!(f.path(".cache/mfaenv/mfa-foobar.json").exists());
+    let run = k.run(&f, &["remove", "foobar", "--yes"], &[]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(run.stderr.contains("deleted the keys"), "{run:#?}");
+    assert_eq!(k.lookup("foobar"), "", "gone from the keyring");
+    assert!(!f.path(".cache/mfaenv/mfa-foobar.json").exists());
+    assert_eq!(
+        config(&f),
+        format!("[profile foobar]\nregion = eu-west-1\nmfa_serial = {SERIAL}\n")
+    );
+    let run = k.run(&f, &use_args(&["--force"]), &[]);
+    run.assert_fails(2, "run mfaenv add foobar");
+}
+
+#[test]
+fn keyring_import_moves_the_keys_and_keeps_every_other_byte() {
+    let credentials = format!(
+        "# my keys\r\n[other]\r\nregion = x\r\n\r\n[foobar] ; work\r\naws_access_key_id = {ACCESS_KEY_ID}\r\n\
+         aws_secret_access_key = {LONG_TERM_SECRET}\r\noutput = json\r\n"
+    );
+    let f = Fixture::with_files(
+        &format!("[profile foobar]\nmfa_serial = {SERIAL}\nregion = eu-west-1\n"),
+        &credentials,
+    );
+    let Some(k) = Keyring::start(f.home.path(), true) else {
+        return;
+    };
+    // A session made before the import stays good: it was made with the same key.
+    f.login("foobar");
+    let run = k.run(&f, &["import", "foobar", "-v"], &[]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert_no_secret(&run.stderr);
+    assert!(
+        run.stderr
+            .contains("credential_process = mfaenv credential-process foobar"),
+        "{run:#?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(f.path(".aws/credentials")).unwrap(),
+        "# my keys\r\n[other]\r\nregion = x\r\n\r\n[foobar] ; work\r\noutput = json\r\n"
+    );
+    assert_eq!(
+        std::fs::read_dir(f.path(".aws")).unwrap().count(),
+        3,
+        "config, its backup, credentials: no copy of the credentials file"
+    );
+    assert!(!f.path(".aws/credentials.mfaenv.bak").exists());
+    assert!(k.lookup("foobar").contains(LONG_TERM_SECRET));
+    let run = f.run(&["use", "foobar", "--shell", "bash"]);
+    assert_eq!(
+        run.code,
+        Some(0),
+        "the cached session still serves: {run:#?}"
+    );
+    let run = k.run(&f, &use_args(&["--force", "-v"]), &[]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(run.stderr.contains("from the OS keyring"), "{run:#?}");
+    // Nothing left to import.
+    let run = k.run(&f, &["import", "foobar"], &[]);
+    run.assert_fails(2, "nothing to import");
+}
+
+#[test]
+fn a_locked_keyring_is_one_clear_line() {
+    let f = empty_fixture();
+    {
+        let Some(k) = Keyring::start(f.home.path(), true) else {
+            return;
+        };
+        let run = k.run(&f, &add_args(), &env_keys());
+        assert_eq!(run.code, Some(0), "{run:#?}");
+    }
+    // The same keyring, now locked: no password given, and no desktop to prompt on.
+    let k = Keyring::start(f.home.path(), false).unwrap();
+    let started = Instant::now();
+    let run = k.run(&f, &use_args(&[]), &[]);
+    run.assert_fails(1, "the OS keyring is locked");
+    assert!(started.elapsed() < Duration::from_secs(10), "no hang");
+}
+
+#[test]
+fn without_a_keyring_keys_go_to_the_encrypted_file() {
+    let f = empty_fixture();
+    let pass = [("MFAENV_FILE_PASSPHRASE", PASSPHRASE)];
+    let mut vars = env_keys().to_vec();
+    vars.extend_from_slice(&pass);
+    // Insisting on the keyring where none answers stores nothing.
+    let mut insist = vars.clone();
+    insist.push(("MFAENV_KEY_STORE", "keyring"));
+    let run = f.run_env(&add_args(), &insist);
+    run.assert_fails(1, "the OS keyring does not answer");
+    assert_eq!(config(&f), "[profile foobar]\nregion = eu-west-1\n");
+
+    let run = f.run_env(&add_args(), &vars);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(run.stderr.contains("using the encrypted file"), "{run:#?}");
+    assert_no_secret(&run.stderr);
+    let file = f.path(".local/share/mfaenv/keys.age");
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(bytes.starts_with(b"age-encryption.org/v1"));
+    assert!(!String::from_utf8_lossy(&bytes).contains(LONG_TERM_SECRET));
+    assert!(config(&f).contains("mfaenv_key_store = file\n"));
+
+    let run = f.run_env(&use_args(&[]), &pass);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    // Cached: no passphrase needed.
+    let run = f.run(&["use", "foobar", "--shell", "bash"]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    // New session, no passphrase and no terminal: one clear line.
+    let run = f.run(&use_args(&["--force"]));
+    run.assert_fails(2, "MFAENV_FILE_PASSPHRASE");
+    let run = f.run_env(
+        &use_args(&["--force"]),
+        &[("MFAENV_FILE_PASSPHRASE", "wrong")],
+    );
+    run.assert_fails(2, "wrong passphrase");
+    // remove through the file.
+    let run = f.run_env(&["remove", "foobar", "--yes"], &pass);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let run = f.run_env(&use_args(&["--force"]), &pass);
+    run.assert_fails(2, "run mfaenv add foobar");
+}
+
+#[test]
+fn add_refuses_what_it_cannot_check_or_should_not_store() {
+    let f = Fixture::new();
+    let pass = ("MFAENV_FILE_PASSPHRASE", PASSPHRASE);
+    // No terminal and no --env.
+    f.run_env(&["add", "newone"], &[pass])
+        .assert_fails(2, "pass --env");
+    // --env without the variables, or with a session's.
+    f.run_env(&["add", "newone", "--env"], &[pass])
+        .assert_fails(2, "--env needs AWS_ACCESS_KEY_ID");
+    f.run_env(
+        &["add", "newone", "--env"],
+        &[
+            pass,
+            ("AWS_ACCESS_KEY_ID", "ASIAFAKESESSION00001"),
+            ("AWS_SECRET_ACCESS_KEY", LONG_TERM_SECRET),
+        ],
+    )
+    .assert_fails(2, "temporary session");
+    // Keys already in the credentials file: import them instead.
+    let mut vars = env_keys().to_vec();
+    vars.push(pass);
+    f.run_env(&["add", "foobar", "--env"], &vars)
+        .assert_fails(2, "run mfaenv import foobar");
+    // Keys AWS rejects are not stored.
+    f.sts.always(common::fake_sts::Fault::Error(
+        403,
+        "InvalidClientTokenId",
+        "The security token included in the request is invalid.",
+    ));
+    let before = config(&f);
+    f.run_env(
+        &["add", "newone", "--env", "--serial-number", SERIAL],
+        &vars,
+    )
+    .assert_fails(1, "InvalidClientTokenId");
+    assert_eq!(config(&f), before);
+    assert!(!f.path(".local/share/mfaenv/keys.age").exists());
+}
+
+#[test]
+fn import_all_moves_every_profile_with_keys() {
+    let f = Fixture::new();
+    let run = f.run_env(
+        &["import", "--all"],
+        &[("MFAENV_FILE_PASSPHRASE", PASSPHRASE)],
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let creds = std::fs::read_to_string(f.path(".aws/credentials")).unwrap();
+    assert_eq!(creds, "[foobar]\n\n[noregion]\n\n[noserial]\n");
+    for p in ["foobar", "noregion"] {
+        let run = f.run_env(
+            &["use", p, "--shell", "bash", "--token-code", GOOD_CODE],
+            &[("MFAENV_FILE_PASSPHRASE", PASSPHRASE)],
+        );
+        assert_eq!(run.code, Some(0), "{p}: {run:#?}");
+    }
+}
+
+#[test]
+fn a_kill_during_a_key_file_write_leaves_a_whole_file() {
+    let f = empty_fixture();
+    let pass = ("MFAENV_FILE_PASSPHRASE", PASSPHRASE);
+    let mut vars = env_keys().to_vec();
+    vars.extend([pass, ("MFAENV_KEY_STORE", "file")]);
+    let run = f.run_env(&add_args(), &vars);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    std::fs::write(
+        f.path(".aws/config"),
+        format!("{}[profile second]\nregion = eu-west-1\n", config(&f)),
+    )
+    .unwrap();
+    let file = f.path(".local/share/mfaenv/keys.age");
+    // Kill `add second` at moments spread over its run (STS call, scrypt, the write).
+    for i in 0..16u64 {
+        let mut child = f
+            .cmd(&["add", "second", "--env", "--serial-number", SERIAL])
+            .envs(vars.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(20 + i * 25));
+        let _ = child.kill();
+        let _ = child.wait();
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(bytes.starts_with(b"age-encryption.org/v1"), "round {i}");
+        let run = f.run_env(&use_args(&["--force"]), &[pass]);
+        assert_eq!(run.code, Some(0), "round {i}: {run:#?}");
+    }
+    // The next whole write sweeps what killed ones left (temp files of ciphertext).
+    let run = f.run_env(
+        &["add", "second", "--env", "--serial-number", SERIAL],
+        &vars,
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let names: Vec<_> = std::fs::read_dir(file.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(names, ["keys.age"]);
+}
