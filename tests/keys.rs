@@ -341,6 +341,7 @@ fn add_refuses_what_it_cannot_check_or_should_not_store() {
         "The security token included in the request is invalid.",
     ));
     let before = config(&f);
+    vars.push(("MFAENV_KEY_STORE", "file"));
     f.run_env(
         &["add", "newone", "--env", "--serial-number", SERIAL],
         &vars,
