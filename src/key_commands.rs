@@ -386,7 +386,22 @@ fn ask_keys(name: &ProfileName) -> Result<Keys> {
     if id.trim().is_empty() {
         return Err(Error::Cancelled);
     }
-    let secret = mfa::read_terminal("Secret access key (not shown): ", name, 0)?;
+    let secret = match mfa::read_hidden("Secret access key (not shown): ") {
+        Ok(secret) => secret,
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::Interrupted | std::io::ErrorKind::UnexpectedEof
+            ) =>
+        {
+            return Err(Error::Cancelled);
+        }
+        Err(e) => {
+            return Err(Error::Usage(format!(
+                "no terminal to ask for the secret key of profile '{name}' ({e}); pass --env"
+            )));
+        }
+    };
     if secret.trim().is_empty() {
         return Err(Error::Cancelled);
     }

@@ -306,7 +306,7 @@ fn ask_passphrase(new_file: bool) -> Result<Secret> {
         ))
     };
     let ask = |prompt: &str| -> Result<String> {
-        match rpassword::prompt_password(prompt) {
+        match crate::mfa::read_hidden(prompt) {
             Ok(answer) => Ok(answer),
             Err(e)
                 if matches!(

@@ -170,6 +170,13 @@ pub fn read_terminal(prompt: &str, profile: &ProfileName, visible: usize) -> Res
     }
 }
 
+/// Reads one line on the terminal showing nothing at all, for secrets (a secret key, a
+/// passphrase); Ctrl-C cancels and leaves the terminal as it was.
+pub fn read_hidden(prompt: &str) -> std::io::Result<String> {
+    let _guard = IgnoreInterrupt::new();
+    rpassword::prompt_password(prompt)
+}
+
 /// Whether there is a terminal to ask on (the controlling terminal, or the Windows console).
 pub fn has_terminal() -> bool {
     let path = if cfg!(windows) { "CONIN$" } else { "/dev/tty" };

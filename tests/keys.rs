@@ -414,3 +414,68 @@ fn a_kill_during_a_key_file_write_leaves_a_whole_file() {
         .collect();
     assert_eq!(names, ["keys.age"]);
 }
+
+/// `add` on a real terminal: the key id shown, the secret and the passphrase never echoed,
+/// the region and the MFA device offered as defaults.
+#[cfg(unix)]
+#[test]
+fn add_asks_on_the_terminal_without_echoing_secrets() {
+    use rexpect::session::spawn_command;
+    let f = Fixture::with_files("", "");
+    let mut cmd = f.sh("\"$MFAENV\" add newprof; echo \"rc=$?\"");
+    cmd.env("MFAENV_KEY_STORE", "file").stdin(Stdio::inherit());
+    let mut p = spawn_command(cmd, Some(20_000)).unwrap();
+    let mut seen = String::new();
+    let mut step = |p: &mut rexpect::session::PtySession, prompt: &str, answer: &str| {
+        seen.push_str(&p.exp_string(prompt).unwrap());
+        p.send_line(answer).unwrap();
+    };
+    step(
+        &mut p,
+        "Access key ID for profile 'newprof': ",
+        ACCESS_KEY_ID,
+    );
+    step(&mut p, "Secret access key (not shown): ", LONG_TERM_SECRET);
+    step(
+        &mut p,
+        "Region for profile 'newprof' [us-east-1]: ",
+        "eu-west-1",
+    );
+    step(
+        &mut p,
+        "MFA device ARN for profile 'newprof' [arn:aws:iam::123456789012:mfa/alice]: ",
+        "",
+    );
+    step(
+        &mut p,
+        "New passphrase for the encrypted key file",
+        PASSPHRASE,
+    );
+    step(&mut p, "The same passphrase again: ", PASSPHRASE);
+    seen.push_str(&p.exp_string("rc=0").unwrap());
+    assert!(!seen.contains(LONG_TERM_SECRET), "{seen}");
+    assert!(!seen.contains(PASSPHRASE), "{seen}");
+    assert!(
+        seen.contains("stored the keys of profile 'newprof'"),
+        "{seen}"
+    );
+    assert_eq!(
+        config(&f),
+        format!(
+            "[profile newprof]\nmfaenv_key_store = file\nmfaenv_access_key_id = {ACCESS_KEY_ID}\n\
+             region = eu-west-1\nmfa_serial = {SERIAL}\n"
+        )
+    );
+    let run = f.run_env(
+        &[
+            "use",
+            "newprof",
+            "--shell",
+            "bash",
+            "--token-code",
+            GOOD_CODE,
+        ],
+        &[("MFAENV_FILE_PASSPHRASE", PASSPHRASE)],
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
+}
