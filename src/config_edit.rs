@@ -866,12 +866,17 @@ fn credentials_sections(lines: &[Line<'_>], profile: &str) -> Vec<(usize, usize)
         .collect()
 }
 
-/// Returns the credentials file's `text` without `profile`'s `aws_access_key_id` and
-/// `aws_secret_access_key`, and how many lines held them.
-pub fn strip_keys(text: &str, profile: &str) -> (String, usize) {
+/// Returns the credentials file's `text` without the `aws_access_key_id` and
+/// `aws_secret_access_key` of `profiles`, and how many lines held them.
+pub fn strip_keys(text: &str, profiles: &[&str]) -> (String, usize) {
     strip_properties(
         text,
-        |lines| credentials_sections(lines, profile),
+        |lines| {
+            profiles
+                .iter()
+                .flat_map(|p| credentials_sections(lines, p))
+                .collect()
+        },
         &["aws_access_key_id", "aws_secret_access_key"],
     )
 }
@@ -907,10 +912,11 @@ fn rewrite(path: &Path, edit: impl Fn(&str) -> (String, usize)) -> io::Result<bo
     Ok(true)
 }
 
-/// Takes `profile`'s long-term keys out of the credentials file at `path` in one atomic rename,
-/// leaving no backup or temp file; false when it held none.
-pub fn remove_keys(path: &Path, profile: &str) -> io::Result<bool> {
-    rewrite(path, |text| strip_keys(text, profile))
+/// Takes the long-term keys of `profiles` out of the credentials file at `path` in one atomic
+/// rename (one, so that no intermediate file ever holds keys being moved), leaving no backup or
+/// temp file; false when it held none.
+pub fn remove_keys(path: &Path, profiles: &[&str]) -> io::Result<bool> {
+    rewrite(path, |text| strip_keys(text, profiles))
 }
 
 /// Takes `keys` out of `profile`'s section of the config file at `path`, atomically.
@@ -927,16 +933,16 @@ mod strip_tests {
         let input = "\u{feff}# mine\r\n[other]\r\naws_access_key_id = KEEP\r\n\r\n[foo] # work\r\n\
                      region = x\r\nAWS_ACCESS_KEY_ID=AKIA ; c\r\naws_secret_access_key = s\r\n  \
                      continued\r\n# after\r\noutput = json\r\n[foo]\r\naws_secret_access_key=t";
-        let (out, n) = strip_keys(input, "foo");
+        let (out, n) = strip_keys(input, &["foo"]);
         assert_eq!(n, 3);
         assert_eq!(
             out,
             "\u{feff}# mine\r\n[other]\r\naws_access_key_id = KEEP\r\n\r\n[foo] # work\r\n\
              region = x\r\n# after\r\noutput = json\r\n[foo]\r\n"
         );
-        assert_eq!(strip_keys(input, "nothere").0, input);
+        assert_eq!(strip_keys(input, &["nothere"]).0, input);
         // `[profile foo]` in the credentials file is another profile's section.
-        let (out, n) = strip_keys("[profile foo]\naws_access_key_id = A\n", "foo");
+        let (out, n) = strip_keys("[profile foo]\naws_access_key_id = A\n", &["foo"]);
         assert_eq!(
             (out.as_str(), n),
             ("[profile foo]\naws_access_key_id = A\n", 0)
@@ -967,13 +973,13 @@ mod strip_tests {
         )
         .unwrap();
         fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
-        assert!(remove_keys(&path, "a").unwrap());
+        assert!(remove_keys(&path, &["a"]).unwrap());
         assert_eq!(fs::read_to_string(&path).unwrap(), "[a]\n");
         assert_eq!(
             fs::metadata(&path).unwrap().permissions().mode() & 0o777,
             0o640
         );
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
-        assert!(!remove_keys(&path, "a").unwrap());
+        assert!(!remove_keys(&path, &["a"]).unwrap());
     }
 }

@@ -150,13 +150,18 @@ pub async fn import(args: ImportArgs, log: Log) -> Result<Output> {
         )?]
     };
     if names.is_empty() {
-        return Err(Error::Config(format!(
-            "{} holds no long-term keys to import",
-            files.credentials.display()
-        )));
+        // Nothing left to move is what --all is for: done, not failed.
+        return Ok(quiet_unless(
+            log,
+            vec![format!(
+                "mfaenv: {} holds no long-term keys to import",
+                files.credentials.display()
+            )],
+        ));
     }
     let mut notices = Vec::new();
     let mut store = None;
+    let mut moved = Vec::new();
     for name in &names {
         let section = in_credentials.get_profile(name.as_str());
         let get = |key: &str| {
@@ -194,13 +199,20 @@ pub async fn import(args: ImportArgs, log: Log) -> Result<Output> {
         keystore::save(store, name, &keys)?;
         save(&files, name, STORE_PROPERTY, store.name())?;
         save(&files, name, KEY_ID_PROPERTY, id)?;
-        config_edit::remove_keys(&files.credentials, name.as_str()).map_err(|e| {
+        moved.push((name, id.to_owned(), store));
+    }
+    // One rewrite for all: a temp file of an interrupted rewrite never holds a key being moved.
+    let profiles: Vec<&str> = moved.iter().map(|(n, _, _)| n.as_str()).collect();
+    if !profiles.is_empty() {
+        config_edit::remove_keys(&files.credentials, &profiles).map_err(|e| {
             Error::Runtime(format!(
-                "the keys of profile '{name}' are stored in {}, but cannot be removed from {}: {e}; delete them there by hand",
-                store.describe(),
+                "the keys of {} are stored, but cannot be removed from {}: {e}; delete them there by hand",
+                profiles.join(", "),
                 files.credentials.display()
             ))
         })?;
+    }
+    for (name, id, store) in &moved {
         notices.push(format!(
             "mfaenv: moved the keys of profile '{name}' ({id}) from {} into {}",
             files.credentials.display(),

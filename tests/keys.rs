@@ -6,92 +6,12 @@
 mod common;
 
 use common::fake_sts::{ACCESS_KEY_ID, GOOD_CODE, SERIAL};
+use common::keyring::Keyring;
 use common::*;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 const PASSPHRASE: &str = "PaSsPhRaSeMaRkEr-correct-horse";
-
-/// A gnome-keyring-daemon on its own session bus, with the keyring files in `home`.
-struct Keyring {
-    session: Child,
-    address: String,
-}
-
-impl Keyring {
-    /// Starts the daemon, unlocking (and on first use creating) the login keyring with a
-    /// password when `unlock`; `None` where the tools are missing (a failure under CI).
-    fn start(home: &Path, unlock: bool) -> Option<Keyring> {
-        if !have("dbus-run-session") || !have("gnome-keyring-daemon") || !have("secret-tool") {
-            return None;
-        }
-        let file = home.join(format!("bus-{}", std::process::id()));
-        let _ = std::fs::remove_file(&file);
-        let start = if unlock {
-            "printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null"
-        } else {
-            "gnome-keyring-daemon --start --components=secrets >/dev/null"
-        };
-        let script =
-            format!("{start} && echo \"$DBUS_SESSION_BUS_ADDRESS\" > \"$1\" && exec sleep 600");
-        let mut cmd = Command::new("dbus-run-session");
-        cmd.args(["--", "sh", "-c", &script, "sh"])
-            .arg(&file)
-            .env("HOME", home)
-            .env_remove("DBUS_SESSION_BUS_ADDRESS")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        #[cfg(unix)]
-        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-        let session = cmd.spawn().expect("dbus-run-session starts");
-        let started = Instant::now();
-        loop {
-            let address = std::fs::read_to_string(&file).unwrap_or_default();
-            if address.ends_with('\n') {
-                let _ = std::fs::remove_file(&file);
-                return Some(Keyring {
-                    session,
-                    address: address.trim().to_owned(),
-                });
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "the keyring daemon did not start"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// What the Secret Service holds for mfaenv's entry of `profile`, read with secret-tool.
-    fn lookup(&self, profile: &str) -> String {
-        let out = Command::new("secret-tool")
-            .args(["lookup", "service", "mfaenv", "username", profile])
-            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
-            .stderr(Stdio::null())
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn run(&self, f: &Fixture, args: &[&str], vars: &[(&str, &str)]) -> Run {
-        let mut all = vec![("DBUS_SESSION_BUS_ADDRESS", self.address.as_str())];
-        all.extend_from_slice(vars);
-        f.run_env(args, &all)
-    }
-}
-
-impl Drop for Keyring {
-    fn drop(&mut self) {
-        // The whole group: dbus-run-session, its bus, sleep and the daemon.
-        #[cfg(unix)]
-        unsafe {
-            libc::kill(-(self.session.id() as i32), libc::SIGTERM);
-        }
-        let _ = self.session.wait();
-    }
-}
 
 /// Profile foobar in the config, no keys anywhere yet.
 fn empty_fixture() -> Fixture {
