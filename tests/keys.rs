@@ -399,3 +399,52 @@ fn add_asks_on_the_terminal_without_echoing_secrets() {
     );
     assert_eq!(run.code, Some(0), "{run:#?}");
 }
+
+/// The line `import` offers, `credential_process = mfaenv credential-process PROFILE`, is for the
+/// AWS CLI and SDKs: mfaenv itself never runs it (a fake `mfaenv` first on PATH would notice).
+#[test]
+fn mfaenv_never_runs_its_own_credential_process_line() {
+    let f = empty_fixture();
+    let pass = ("MFAENV_FILE_PASSPHRASE", PASSPHRASE);
+    let mut vars = env_keys().to_vec();
+    vars.extend([pass, ("MFAENV_KEY_STORE", "file")]);
+    let run = f.run_env(&add_args(), &vars);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    std::fs::write(
+        f.path(".aws/config"),
+        format!(
+            "{}credential_process = mfaenv credential-process foobar\n",
+            config(&f)
+        ),
+    )
+    .unwrap();
+    let bin = f.path("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let called = f.path("called");
+    std::fs::write(
+        bin.join("mfaenv"),
+        format!("#!/bin/sh\necho \"$@\" >> '{}'\nexit 1\n", called.display()),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(bin.join("mfaenv"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+    }
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let with_path = [pass, ("PATH", path.as_str())];
+    let run = f.run_env(
+        &["credential-process", "foobar", "--token-code", GOOD_CODE],
+        &with_path,
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(run.stdout.contains("\"Version\":1"), "{run:#?}");
+    let run = f.run_env(&use_args(&["--force"]), &with_path);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(!called.exists(), "mfaenv ran its credential_process");
+}
