@@ -148,14 +148,10 @@ pub fn save(store: Store, profile: &ProfileName, keys: &Keys) -> Result<()> {
     match store {
         Store::Keyring => keyring_set(profile, keys),
         Store::File => {
-            let path = key_file();
-            let exists = path.exists();
-            let passphrase = passphrase(!exists)?;
-            let mut all = if exists {
-                read_file(&passphrase)?
-            } else {
-                BTreeMap::new()
-            };
+            let passphrase = passphrase(!key_file().exists())?;
+            // Read, change, write under the lock: two saves at once must not lose a key.
+            let _lock = lock_file()?;
+            let mut all = read_file(&passphrase)?;
             all.insert(profile.as_str().to_owned(), keys.clone());
             write_file(&all, &passphrase, WORK_FACTOR)
         }
@@ -178,6 +174,7 @@ pub fn delete(store: Store, profile: &ProfileName) -> Result<bool> {
                 return Ok(false);
             }
             let passphrase = passphrase(false)?;
+            let _lock = lock_file()?;
             let mut all = read_file(&passphrase)?;
             if all.remove(profile.as_str()).is_none() {
                 return Ok(false);
@@ -276,6 +273,23 @@ pub fn key_file() -> PathBuf {
         .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".local/share")))
         .unwrap_or_default();
     data.join("mfaenv").join("keys.age")
+}
+
+/// Holds the key file's lock (`keys.age.lock` beside it) until dropped.
+fn lock_file() -> Result<std::fs::File> {
+    let path = key_file();
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    let lock = path.with_file_name(name);
+    let fail = |e: std::io::Error| Error::Runtime(format!("cannot lock {}: {e}", lock.display()));
+    create_private_dir(parent_dir(&path)).map_err(fail)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(&lock).map_err(fail)?;
+    file.lock().map_err(fail)?;
+    Ok(file)
 }
 
 /// The passphrase: `MFAENV_FILE_PASSPHRASE`, else asked on the terminal without echo (twice for
@@ -520,11 +534,14 @@ mod tests {
             assert!(!delete(Store::File, &name("a")).unwrap());
             let err = load(Store::File, &name("a"), "AKIAAAAAAAAAAAAAAAAA").unwrap_err();
             assert!(err.to_string().contains("none are stored there"), "{err}");
-            // Only one file: no temp file or backup beside it.
-            assert_eq!(
-                std::fs::read_dir(path.parent().unwrap()).unwrap().count(),
-                1
-            );
+            // The file and its lock: no temp file or backup beside it.
+            let mut names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+                .unwrap()
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            assert_eq!(names, ["keys.age", "keys.age.lock"]);
         });
     }
 

@@ -331,6 +331,7 @@ fn a_kill_during_a_key_file_write_leaves_a_whole_file() {
         .unwrap()
         .flatten()
         .map(|e| e.file_name())
+        .filter(|n| n != "keys.age.lock")
         .collect();
     assert_eq!(names, ["keys.age"]);
 }
@@ -447,4 +448,54 @@ fn mfaenv_never_runs_its_own_credential_process_line() {
     let run = f.run_env(&use_args(&["--force"]), &with_path);
     assert_eq!(run.code, Some(0), "{run:#?}");
     assert!(!called.exists(), "mfaenv ran its credential_process");
+}
+
+/// Saves at the same moment each keep their key: the key file is read, changed and written
+/// under a lock (each run has its own config file, so only the key file is shared).
+#[test]
+fn concurrent_adds_to_the_key_file_lose_no_key() {
+    let f = Fixture::with_files("", "");
+    let pass = ("MFAENV_FILE_PASSPHRASE", PASSPHRASE);
+    let mut vars = env_keys().to_vec();
+    vars.extend([pass, ("MFAENV_KEY_STORE", "file")]);
+    let config = |n: usize| f.path(&format!(".aws/config-{n}"));
+    let children: Vec<_> = (0..4)
+        .map(|n| {
+            let name = format!("p{n}");
+            f.cmd(&[
+                "add",
+                &name,
+                "--env",
+                "--serial-number",
+                SERIAL,
+                "--region",
+                "eu-west-1",
+            ])
+            .envs(vars.iter().copied())
+            .env("AWS_CONFIG_FILE", config(n))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for n in 0..4 {
+        let name = format!("p{n}");
+        let run = Run::from(
+            f.cmd(&["use", &name, "--shell", "bash", "--token-code", GOOD_CODE])
+                .env("AWS_CONFIG_FILE", config(n))
+                .env(pass.0, pass.1)
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(run.code, Some(0), "{name}: {run:#?}");
+    }
 }
