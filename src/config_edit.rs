@@ -908,8 +908,67 @@ fn rewrite(path: &Path, edit: impl Fn(&str) -> (String, usize)) -> io::Result<bo
     if removed == 0 {
         return Ok(false);
     }
-    write_atomic(&target, new_text.as_bytes(), Some(meta.permissions()))?;
+    write_unnamed(&target, new_text.as_bytes(), meta.permissions())?;
     Ok(true)
+}
+
+/// Like `write_atomic`, but on Linux the data is written to a file with no name (`O_TMPFILE`)
+/// that gets one only just before the rename: a kill while writing leaves nothing behind, where
+/// a named temp file would keep a copy of the other profiles' keys beside the credentials file.
+#[cfg(target_os = "linux")]
+fn write_unnamed(dest: &Path, bytes: &[u8], permissions: fs::Permissions) -> io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::io::AsRawFd;
+    let dir = parent_dir(dest);
+    let opened = fs::OpenOptions::new()
+        .write(true)
+        .mode(0o600)
+        .custom_flags(libc::O_TMPFILE)
+        .open(dir);
+    let mut file = match opened {
+        Ok(file) => file,
+        // A file system without O_TMPFILE: the named temp file, as everywhere else.
+        Err(_) => return write_atomic(dest, bytes, Some(permissions)),
+    };
+    file.write_all(bytes)?;
+    file.set_permissions(permissions)?;
+    file.sync_all()?;
+    let name = dest.file_name().unwrap_or_default().to_string_lossy();
+    // The name write_atomic's sweep knows, so even a kill in the instant below is cleaned up.
+    let temp = dir.join(format!(".{name}.mfaenv-{}-linked.tmp", std::process::id()));
+    let _ = fs::remove_file(&temp);
+    let from = std::ffi::CString::new(format!("/proc/self/fd/{}", file.as_raw_fd()))
+        .map_err(io::Error::other)?;
+    let to = std::ffi::CString::new(temp.as_os_str().as_bytes()).map_err(io::Error::other)?;
+    // SAFETY: both paths are valid NUL-terminated strings for the duration of the call.
+    let linked = unsafe {
+        libc::linkat(
+            libc::AT_FDCWD,
+            from.as_ptr(),
+            libc::AT_FDCWD,
+            to.as_ptr(),
+            libc::AT_SYMLINK_FOLLOW,
+        )
+    };
+    if linked != 0 {
+        // No /proc, say: fall back rather than fail the move.
+        return write_atomic(dest, bytes, Some(fs::metadata(dest)?.permissions()));
+    }
+    if let Err(e) = fs::rename(&temp, dest) {
+        let _ = fs::remove_file(&temp);
+        return Err(e);
+    }
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn write_unnamed(dest: &Path, bytes: &[u8], permissions: fs::Permissions) -> io::Result<()> {
+    write_atomic(dest, bytes, Some(permissions))
 }
 
 /// Takes the long-term keys of `profiles` out of the credentials file at `path` in one atomic
