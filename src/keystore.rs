@@ -607,6 +607,39 @@ mod tests {
     }
 
     #[test]
+    fn profiles_name_their_store_and_key_id_and_the_files_come_first() {
+        use crate::profile::{Files, parse, resolve};
+        let files = Files {
+            config: "/h/.aws/config".into(),
+            credentials: "/h/.aws/credentials".into(),
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let config = "[profile k]\nmfaenv_key_store = keyring\nmfaenv_access_key_id = AKIAKKKKKKKKKKKKKKKK\n\
+                      [profile r]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = k\n\
+                      [profile both]\nmfaenv_key_store = file\nmfaenv_access_key_id = AKIASTORESTORESTORE0\n\
+                      [profile bad]\nmfaenv_key_store = vault\nmfaenv_access_key_id = AKIA\n\
+                      [profile noid]\nmfaenv_key_store = file\n";
+        let creds = "[both]\naws_access_key_id = AKIAFILEFILEFILEFILE\naws_secret_access_key = s\n";
+        let set = rt.block_on(parse(config, creds, &files)).unwrap();
+        let r = resolve(&set, &name("r"), None, &files).unwrap();
+        assert_eq!(r.identity.as_str(), "k");
+        assert_eq!(r.key_store, Some(Store::Keyring));
+        assert_eq!(r.access_key_id, "AKIAKKKKKKKKKKKKKKKK");
+        assert_eq!(r.secret_access_key.expose(), "", "not asked yet");
+        let both = resolve(&set, &name("both"), None, &files).unwrap();
+        assert_eq!(
+            (both.key_store, both.access_key_id.as_str()),
+            (None, "AKIAFILEFILEFILEFILE")
+        );
+        let err = resolve(&set, &name("bad"), None, &files).unwrap_err();
+        assert!(err.to_string().contains("is not a key store"), "{err}");
+        let err = resolve(&set, &name("noid"), None, &files).unwrap_err();
+        assert!(err.to_string().contains("no mfaenv_access_key_id"), "{err}");
+    }
+
+    #[test]
     fn store_names_parse() {
         assert_eq!(Store::parse("Keyring"), Some(Store::Keyring));
         assert_eq!(Store::parse("file"), Some(Store::File));
