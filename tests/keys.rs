@@ -499,3 +499,28 @@ fn concurrent_adds_to_the_key_file_lose_no_key() {
         assert_eq!(run.code, Some(0), "{name}: {run:#?}");
     }
 }
+
+/// A session bus without a Secret Service (SSH into a server with a systemd user bus): `add`
+/// falls back to the encrypted file, as documented, instead of failing.
+#[test]
+fn a_bus_without_a_secret_service_falls_back_to_the_file() {
+    let f = empty_fixture();
+    let Some(bus) = Keyring::bare_bus(f.home.path()) else {
+        return;
+    };
+    let mut vars = env_keys().to_vec();
+    vars.push(("MFAENV_FILE_PASSPHRASE", PASSPHRASE));
+    let run = bus.run(&f, &add_args(), &vars);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(
+        run.stderr.contains("the OS keyring does not answer"),
+        "{run:#?}"
+    );
+    assert!(config(&f).contains("mfaenv_key_store = file\n"));
+    let run = bus.run(
+        &f,
+        &use_args(&[]),
+        &[("MFAENV_FILE_PASSPHRASE", PASSPHRASE)],
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
+}

@@ -18,17 +18,52 @@ impl Keyring {
         if !have("dbus-run-session") || !have("gnome-keyring-daemon") || !have("secret-tool") {
             return None;
         }
-        let file = home.join(format!("bus-{}", std::process::id()));
-        let _ = std::fs::remove_file(&file);
         let start = if unlock {
             "printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null"
         } else {
             "gnome-keyring-daemon --start --components=secrets >/dev/null"
         };
+        Some(Keyring::spawn(home, &[], start))
+    }
+
+    /// A session bus with no Secret Service on it (and none to activate): a headless server's
+    /// systemd user bus, say. `None` where the tools are missing.
+    pub fn bare_bus(home: &Path) -> Option<Keyring> {
+        if !have("dbus-run-session") {
+            return None;
+        }
+        let conf = home.join("bare-bus.conf");
+        std::fs::write(
+            &conf,
+            r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#,
+        )
+        .unwrap();
+        let mut arg = std::ffi::OsString::from("--config-file=");
+        arg.push(&conf);
+        Some(Keyring::spawn(home, &[arg], "true"))
+    }
+
+    /// `dbus-run-session ARGS -- sh -c 'START; …'`, waiting for the bus address.
+    fn spawn(home: &Path, args: &[std::ffi::OsString], start: &str) -> Keyring {
+        let file = home.join(format!("bus-{}", std::process::id()));
+        let _ = std::fs::remove_file(&file);
         let script =
             format!("{start} && echo \"$DBUS_SESSION_BUS_ADDRESS\" > \"$1\" && exec sleep 600");
         let mut cmd = Command::new("dbus-run-session");
-        cmd.args(["--", "sh", "-c", &script, "sh"])
+        cmd.args(args)
+            .args(["--", "sh", "-c", &script, "sh"])
             .arg(&file)
             .env("HOME", home)
             .env_remove("DBUS_SESSION_BUS_ADDRESS")
@@ -48,7 +83,7 @@ impl Keyring {
             if address.ends_with('\n') {
                 let _ = std::fs::remove_file(&file);
                 keyring.address = address.trim().to_owned();
-                return Some(keyring);
+                return keyring;
             }
             assert!(
                 started.elapsed() < Duration::from_secs(20),
