@@ -93,6 +93,9 @@ pub async fn add(args: AddArgs, log: Log) -> Result<Output> {
     };
 
     keystore::save(store, &name, &keys)?;
+    let previous = get(STORE_PROPERTY)
+        .and_then(Store::parse)
+        .filter(|&old| old != store);
     let mut properties = vec![
         (STORE_PROPERTY, store.name().to_owned()),
         (KEY_ID_PROPERTY, keys.access_key_id.clone()),
@@ -111,6 +114,16 @@ pub async fn add(args: AddArgs, log: Log) -> Result<Output> {
         store.describe(),
         files.config.display()
     )];
+    // The profile moved stores: no stale copy of a key may stay behind in the old one.
+    if let Some(old) = previous {
+        match keystore::delete(old, &name) {
+            Ok(_) => {}
+            Err(e) => notices.push(format!(
+                "mfaenv: could not delete the old keys of profile '{name}' from {}: {e}",
+                old.describe()
+            )),
+        }
+    }
     if serial.is_none() {
         notices.push(format!(
             "mfaenv: profile '{name}' has no MFA device yet; run mfaenv setup {name}"

@@ -524,3 +524,27 @@ fn a_bus_without_a_secret_service_falls_back_to_the_file() {
     );
     assert_eq!(run.code, Some(0), "{run:#?}");
 }
+
+/// `add` again into another store moves the keys: the old store keeps no copy.
+#[test]
+fn moving_a_profile_to_another_store_leaves_no_copy_behind() {
+    let f = empty_fixture();
+    let Some(k) = Keyring::start(f.home.path(), true) else {
+        return;
+    };
+    let pass = ("MFAENV_FILE_PASSPHRASE", PASSPHRASE);
+    let mut vars = env_keys().to_vec();
+    vars.extend([pass, ("MFAENV_KEY_STORE", "file")]);
+    let run = k.run(&f, &add_args(), &vars);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    vars.pop();
+    vars.push(("MFAENV_KEY_STORE", "keyring"));
+    let run = k.run(&f, &add_args(), &vars);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(k.lookup("foobar").contains(LONG_TERM_SECRET));
+    // Point the profile back at the file: nothing is there any more.
+    let text = config(&f).replace("mfaenv_key_store = keyring", "mfaenv_key_store = file");
+    std::fs::write(f.path(".aws/config"), text).unwrap();
+    k.run(&f, &use_args(&["--force"]), &[pass])
+        .assert_fails(2, "none are stored there");
+}

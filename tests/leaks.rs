@@ -333,8 +333,17 @@ fn the_long_term_key_leaks_nowhere_around_import() {
             ],
             &["list", "-v"],
             &["remove", "noserial", "--yes", "-v"],
+            &["add", "newprof", "--env", "-v", "--serial-number", SERIAL],
         ] {
-            let run = run_v(args);
+            // Only `add --env` gets the keys in its environment (the user put them there).
+            let mut with_keys = vars.to_vec();
+            if args[0] == "add" {
+                with_keys.extend([
+                    ("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID),
+                    ("AWS_SECRET_ACCESS_KEY", LONG_TERM_SECRET),
+                ]);
+            }
+            let run = f.run_env(args, &with_keys);
             assert!(run.code == Some(0), "{store}: {args:?}: {run:#?}");
             assert_clean(&run, &format!("{args:?}"));
         }
