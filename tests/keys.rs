@@ -548,3 +548,29 @@ fn moving_a_profile_to_another_store_leaves_no_copy_behind() {
     k.run(&f, &use_args(&["--force"]), &[pass])
         .assert_fails(2, "none are stored there");
 }
+
+/// `remove` on a terminal asks first, and anything but yes keeps the keys.
+#[cfg(unix)]
+#[test]
+fn remove_asks_on_the_terminal_and_defaults_to_no() {
+    use rexpect::session::spawn_command;
+    let f = empty_fixture();
+    let pass = ("MFAENV_FILE_PASSPHRASE", PASSPHRASE);
+    let mut vars = env_keys().to_vec();
+    vars.extend([pass, ("MFAENV_KEY_STORE", "file")]);
+    let run = f.run_env(&add_args(), &vars);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let question =
+        format!("Delete the keys of profile 'foobar' ({ACCESS_KEY_ID}) from the encrypted file");
+    for (answer, rc) in [("", "rc=130"), ("n", "rc=130"), ("yes", "rc=0")] {
+        let mut cmd = f.sh("\"$MFAENV\" remove foobar; echo \"rc=$?\"");
+        cmd.env(pass.0, pass.1).stdin(Stdio::inherit());
+        let mut p = spawn_command(cmd, Some(20_000)).unwrap();
+        p.exp_string(&question).unwrap();
+        p.exp_string("[y/N] ").unwrap();
+        p.send_line(answer).unwrap();
+        p.exp_string(rc).unwrap();
+        let kept = config(&f).contains("mfaenv_key_store");
+        assert_eq!(kept, rc != "rc=0", "answer {answer:?}");
+    }
+}
