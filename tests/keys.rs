@@ -574,3 +574,170 @@ fn remove_asks_on_the_terminal_and_defaults_to_no() {
         assert_eq!(kept, rc != "rc=0", "answer {answer:?}");
     }
 }
+
+/// moto's server: a third-party STS and IAM that checks SigV4 signatures (the project's fake does
+/// not), so a session it grants proves the stored secret itself signed the request.
+struct Moto {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Moto {
+    /// Starts moto with a user `alice` allowed everything, and returns her new access key.
+    fn start() -> Option<(Moto, String, String)> {
+        if !have("moto_server") {
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut cmd = std::process::Command::new("moto_server");
+        cmd.args(["-p", &port.to_string()])
+            // The three set-up calls below go unsigned; every later call must be signed right.
+            .env("INITIAL_NO_AUTH_ACTION_COUNT", "3")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        let moto = Moto {
+            child: cmd.spawn().unwrap(),
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "moto did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        moto.iam("Action=CreateUser&UserName=alice");
+        moto.iam(
+            "Action=PutUserPolicy&UserName=alice&PolicyName=all&PolicyDocument=\
+             %7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C\
+             %22Action%22%3A%22*%22%2C%22Resource%22%3A%22*%22%7D%5D%7D",
+        );
+        let answer = moto.iam("Action=CreateAccessKey&UserName=alice");
+        let field = |tag: &str| {
+            let open = format!("<{tag}>");
+            let start = answer.find(&open).expect(tag) + open.len();
+            let end = answer[start..].find('<').unwrap() + start;
+            answer[start..end].to_owned()
+        };
+        let (id, secret) = (field("AccessKeyId"), field("SecretAccessKey"));
+        Some((moto, id, secret))
+    }
+
+    /// One IAM call over plain HTTP; the credential scope tells moto which service it is for.
+    fn iam(&self, form: &str) -> String {
+        use std::io::{Read, Write};
+        let body = format!("{form}&Version=2010-05-08");
+        let mut stream =
+            std::net::TcpStream::connect(self.url.trim_start_matches("http://")).unwrap();
+        write!(
+            stream,
+            "POST / HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\n\
+             Authorization: AWS4-HMAC-SHA256 Credential=AKIASETUP/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=00\r\n\
+             Content-Length: {}\r\n\r\n{body}",
+            self.url.trim_start_matches("http://"),
+            body.len()
+        )
+        .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        answer
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        unsafe {
+            libc::kill(-(self.child.id() as i32), libc::SIGTERM);
+        }
+        let _ = self.child.wait();
+    }
+}
+
+/// `base` and then `extra`, as one list of variables.
+fn with<'a>(base: &[(&'a str, &'a str)], extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    base.iter().chain(extra).copied().collect()
+}
+
+#[test]
+fn a_third_party_sts_accepts_signatures_made_with_the_stored_secret() {
+    let Some((moto, id, secret)) = Moto::start() else {
+        return;
+    };
+    for store in ["file", "keyring"] {
+        let f = empty_fixture();
+        let keyring = match store {
+            "keyring" => match Keyring::start(f.home.path(), true) {
+                Some(k) => Some(k),
+                None => continue,
+            },
+            _ => None,
+        };
+        let bus = keyring
+            .as_ref()
+            .map(|k| k.address.clone())
+            .unwrap_or_default();
+        let base = [
+            ("AWS_ENDPOINT_URL_STS", moto.url.as_str()),
+            ("MFAENV_FILE_PASSPHRASE", PASSPHRASE),
+            ("MFAENV_KEY_STORE", store),
+            ("DBUS_SESSION_BUS_ADDRESS", bus.as_str()),
+        ];
+        // A wrong secret: moto's signature check refuses it, and nothing is stored.
+        let run = f.run_env(
+            &add_args(),
+            &with(
+                &base,
+                &[
+                    ("AWS_ACCESS_KEY_ID", id.as_str()),
+                    ("AWS_SECRET_ACCESS_KEY", "wrong/secret"),
+                ],
+            ),
+        );
+        // (moto answers a bad signature in IAM's error format, which the STS client cannot
+        // read: the line says so rather than naming SignatureDoesNotMatch.)
+        run.assert_fails(1, "profile 'foobar'");
+        assert!(
+            !config(&f).contains("mfaenv_key_store"),
+            "{store}: nothing stored"
+        );
+        let run = f.run_env(
+            &add_args(),
+            &with(
+                &base,
+                &[
+                    ("AWS_ACCESS_KEY_ID", id.as_str()),
+                    ("AWS_SECRET_ACCESS_KEY", secret.as_str()),
+                ],
+            ),
+        );
+        assert_eq!(run.code, Some(0), "{store}: {run:#?}");
+        assert!(!run.stderr.contains(&secret));
+        // GetSessionToken signed with the secret from the store; moto accepts any code.
+        let run = f.run_env(
+            &[
+                "use",
+                "foobar",
+                "--shell",
+                "bash",
+                "--force",
+                "--token-code",
+                "123456",
+            ],
+            &base,
+        );
+        assert_eq!(run.code, Some(0), "{store}: {run:#?}");
+        assert!(run.stdout.contains("export AWS_SESSION_TOKEN="), "{run:#?}");
+        assert!(!run.stdout.contains(&secret) && !run.stderr.contains(&secret));
+    }
+}
