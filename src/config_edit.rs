@@ -1042,3 +1042,9 @@ mod strip_tests {
         assert!(!remove_keys(&path, &["a"]).unwrap());
     }
 }
+
+/// Whether `profile` can be written as a section of the config file (checked before anything
+/// is stored for it, so that no key is stored for a profile the config cannot name).
+pub fn can_name_profile(profile: &str) -> bool {
+    is_identifier(profile)
+}

@@ -18,6 +18,12 @@ use crate::sts::Failure;
 /// GetCallerIdentity, store them, and write the profile's section of the config file.
 pub async fn add(args: AddArgs, log: Log) -> Result<Output> {
     let name = ProfileName::choose(Some(&args.profile), None)?;
+    if !config_edit::can_name_profile(name.as_str()) {
+        return Err(Error::Usage(format!(
+            "'{}' cannot be written as a profile of the AWS config file; use letters, digits and _-/.%@:+",
+            printable(name.as_str())
+        )));
+    }
     let files = Files::locate();
     let set = profile::load(&files).await?;
     let section = set.get_profile(name.as_str());

@@ -234,6 +234,9 @@ fn without_a_keyring_keys_go_to_the_encrypted_file() {
 fn add_refuses_what_it_cannot_check_or_should_not_store() {
     let f = Fixture::new();
     let pass = ("MFAENV_FILE_PASSPHRASE", PASSPHRASE);
+    // A name the config file cannot hold.
+    f.run_env(&["add", "two words", "--env"], &[pass])
+        .assert_fails(2, "cannot be written as a profile");
     // No terminal and no --env.
     f.run_env(&["add", "newone"], &[pass])
         .assert_fails(2, "pass --env");
