@@ -207,6 +207,12 @@ pub async fn import(args: ImportArgs, log: Log) -> Result<Output> {
             secret_access_key: Secret::new(secret),
         };
         check_keys(&keys)?;
+        if !config_edit::can_name_profile(name.as_str()) {
+            return Err(Error::Config(format!(
+                "profile '{}' cannot be written as a section of the AWS config file, so its keys stay where they are; rename it (letters, digits and _-/.%@:+)",
+                printable(name.as_str())
+            )));
+        }
         let store = match store {
             Some(s) => s,
             None => {
