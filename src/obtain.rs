@@ -180,14 +180,22 @@ async fn fetch(
     margin: time::Duration,
     log: Log,
 ) -> Result<Session> {
-    let client = client(profile, args.timeout, log).await;
-
     // A role renews from its identity's MFA session when that is still good. (For a plain
     // profile that session was the one looked up already.)
     let cached_mfa = match (args.force || profile.roles.is_empty(), cache) {
         (false, Some(c)) => cached(c, profile, Kind::Mfa, margin, log),
         _ => None,
     };
+    // A new MFA session needs the secret: take it from the store now, once.
+    let unlocked;
+    let profile = match cached_mfa {
+        None if needs_secret(profile) => {
+            unlocked = with_secret(profile, log)?;
+            &unlocked
+        }
+        _ => profile,
+    };
+    let client = client(profile, args.timeout, log).await;
     let mut from_cache = cached_mfa.is_some();
     let mut mfa = match cached_mfa {
         Some(entry) => {
@@ -268,22 +276,15 @@ async fn new_mfa_session(
     cache: Option<&Cache>,
     log: Log,
 ) -> Result<Session> {
-    // Keys in a store are fetched only here, when a new MFA session is needed: a cached session
-    // never unlocks a keyring or asks for a passphrase.
-    let unlocked = match profile.key_store {
-        Some(store) => {
-            log.info(format_args!(
-                "keys of '{}' from {}",
-                profile.identity,
-                store.describe()
-            ));
-            let mut with_secret = profile.clone();
-            with_secret.secret_access_key =
-                keystore::load(store, &profile.identity, &profile.access_key_id)?;
-            let client = self::client(&with_secret, args.timeout, log).await;
-            Some((with_secret, client))
+    // Keys in a store are fetched only when a new MFA session is needed (here, or before the
+    // client was built): a cached session never unlocks a keyring or asks for a passphrase.
+    let unlocked = match needs_secret(profile) {
+        true => {
+            let profile = with_secret(profile, log)?;
+            let client = self::client(&profile, args.timeout, log).await;
+            Some((profile, client))
         }
-        None => None,
+        false => None,
     };
     let (profile, client) = match &unlocked {
         Some((p, c)) => (p, c),
@@ -307,6 +308,26 @@ async fn new_mfa_session(
         )?;
     }
     Ok(session)
+}
+
+/// Whether the profile's secret is still in its store.
+fn needs_secret(profile: &Profile) -> bool {
+    profile.key_store.is_some() && profile.secret_access_key.expose().is_empty()
+}
+
+/// The profile with its secret, from the store that holds it.
+fn with_secret(profile: &Profile, log: Log) -> Result<Profile> {
+    let Some(store) = profile.key_store else {
+        return Ok(profile.clone());
+    };
+    log.info(format_args!(
+        "keys of '{}' from {}",
+        profile.identity,
+        store.describe()
+    ));
+    let mut unlocked = profile.clone();
+    unlocked.secret_access_key = keystore::load(store, &profile.identity, &profile.access_key_id)?;
+    Ok(unlocked)
 }
 
 /// GetSessionToken with a code, re-asking on the terminal when AWS rejects one.

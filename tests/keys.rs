@@ -215,6 +215,23 @@ fn without_a_keyring_keys_go_to_the_encrypted_file() {
     // Cached: no passphrase needed.
     let run = f.run(&["use", "foobar", "--shell", "bash"]);
     assert_eq!(run.code, Some(0), "{run:#?}");
+    // A role on these keys renews from the cached MFA session: no passphrase either.
+    std::fs::write(
+        f.path(".aws/config"),
+        format!(
+            "{}[profile admin]\nrole_arn = arn:aws:iam::210987654321:role/admin\nsource_profile = foobar\n",
+            config(&f)
+        ),
+    )
+    .unwrap();
+    let run = f.run(&["use", "admin", "--shell", "bash", "-v"]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("MFA session of 'foobar' from the cache"),
+        "{run:#?}"
+    );
+    assert_eq!(f.sts.count("AssumeRole"), 1);
     // New session, no passphrase and no terminal: one clear line.
     let run = f.run(&use_args(&["--force"]));
     run.assert_fails(2, "MFAENV_FILE_PASSPHRASE");
