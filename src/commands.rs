@@ -320,6 +320,8 @@ async fn setup(args: SetupArgs, log: Log) -> Result<Output> {
     if let Some(serial) = &profile.mfa_serial {
         eprintln!("mfaenv: profile '{}' has mfa_serial {serial}", profile.name);
     }
+    // GetCallerIdentity (for the suggested device) is signed with the long-term keys.
+    let profile = obtain::with_secret(&profile, log)?;
     let client = obtain::client(&profile, args.timeout, log).await;
     obtain::ask_and_save_serial(&profile, &files, &client).await?;
     Ok(Output::default())

@@ -315,8 +315,9 @@ fn needs_secret(profile: &Profile) -> bool {
     profile.key_store.is_some() && profile.secret_access_key.expose().is_empty()
 }
 
-/// The profile with its secret, from the store that holds it.
-fn with_secret(profile: &Profile, log: Log) -> Result<Profile> {
+/// The profile with its secret, from the store that holds it (as it is when its keys are in
+/// the files).
+pub fn with_secret(profile: &Profile, log: Log) -> Result<Profile> {
     let Some(store) = profile.key_store else {
         return Ok(profile.clone());
     };

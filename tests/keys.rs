@@ -761,3 +761,40 @@ fn a_third_party_sts_accepts_signatures_made_with_the_stored_secret() {
         assert!(!run.stdout.contains(&secret) && !run.stderr.contains(&secret));
     }
 }
+
+/// `setup` for a profile whose keys are in a store signs GetCallerIdentity with the stored
+/// secret: moto, which checks signatures, answers, so the device is offered from the identity.
+#[cfg(unix)]
+#[test]
+fn setup_signs_with_the_stored_secret() {
+    use rexpect::session::spawn_command;
+    let Some((moto, id, secret)) = Moto::start() else {
+        return;
+    };
+    let f = empty_fixture();
+    let base = [
+        ("AWS_ENDPOINT_URL_STS", moto.url.as_str()),
+        ("MFAENV_FILE_PASSPHRASE", PASSPHRASE),
+        ("MFAENV_KEY_STORE", "file"),
+    ];
+    let run = f.run_env(
+        &add_args(),
+        &with(
+            &base,
+            &[
+                ("AWS_ACCESS_KEY_ID", id.as_str()),
+                ("AWS_SECRET_ACCESS_KEY", secret.as_str()),
+            ],
+        ),
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let mut cmd = f.sh("\"$MFAENV\" setup foobar; echo \"rc=$?\"");
+    cmd.envs(base).stdin(Stdio::inherit());
+    let mut p = spawn_command(cmd, Some(20_000)).unwrap();
+    p.exp_string("MFA device ARN for profile 'foobar' [arn:aws:iam::123456789012:mfa/alice]: ")
+        .unwrap();
+    p.send_line("").unwrap();
+    p.exp_string("[Y/n] ").unwrap();
+    p.send_line("").unwrap();
+    p.exp_string("rc=0").unwrap();
+}
