@@ -185,6 +185,19 @@ fn a_locked_keyring_is_one_clear_line() {
     let run = k.run(&f, &use_args(&[]), &[]);
     run.assert_fails(1, "the OS keyring is locked");
     assert!(started.elapsed() < Duration::from_secs(10), "no hang");
+    // Storing into it fails the same way, and leaves the config as it was: a locked keyring
+    // is never a silent switch to another store.
+    let before = config(&f);
+    let mut vars = env_keys().to_vec();
+    vars.push(("MFAENV_FILE_PASSPHRASE", PASSPHRASE));
+    let run = k.run(
+        &f,
+        &["add", "other", "--env", "--serial-number", SERIAL],
+        &vars,
+    );
+    run.assert_fails(1, "the OS keyring is locked");
+    assert_eq!(config(&f), before);
+    assert!(!f.path(".local/share/mfaenv/keys.age").exists());
 }
 
 #[test]
