@@ -35,6 +35,9 @@ Register-ArgumentCompleter -Native -CommandName 'mfaenv' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the profiles usable with MFA, their roles and cached sessions (no network)')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Drop cached sessions; prints the unset script when this shell holds that session')
             [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Register a profile''s MFA device: ask for its ARN and save it as mfa_serial')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Ask for an IAM user''s keys, check them with AWS, store them and write the profile')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Move keys from the credentials file into the store (OS keyring or encrypted file)')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Delete a profile''s stored keys and its cached sessions')
             [CompletionResult]::new('credential-process', 'credential-process', [CompletionResultType]::ParameterValue, 'Print the session as AWS credential_process JSON, for the AWS CLI and SDKs')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run one command with the session in its environment; exits with its exit code')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Print the shell hook: `use` and `unset` change the shell itself, lapsed sessions renew')
@@ -119,6 +122,46 @@ Register-ArgumentCompleter -Native -CommandName 'mfaenv' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'mfaenv;add' {
+            [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'The profile''s region [default: asked, offering the profile''s, AWS_REGION''s or us-east-1]')
+            [CompletionResult]::new('--serial-number', '--serial-number', [CompletionResultType]::ParameterName, 'The MFA device''s ARN [default: asked, offering the one named like the IAM user]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on STS after this many seconds')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Take the keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead of asking')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notices, only errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notices, only errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mfaenv;import' {
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Every profile with keys in the credentials file')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notices, only errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notices, only errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'mfaenv;remove' {
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notices, only errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notices, only errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'mfaenv;credential-process' {
             [CompletionResult]::new('--token-code', '--token-code', [CompletionResultType]::ParameterName, 'The 6-digit code, for scripts (else mfa_process, else asked on the terminal)')
             [CompletionResult]::new('--serial-number', '--serial-number', [CompletionResultType]::ParameterName, 'The MFA device''s ARN or serial [default: the profile''s mfa_serial]')
@@ -182,6 +225,9 @@ Register-ArgumentCompleter -Native -CommandName 'mfaenv' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the profiles usable with MFA, their roles and cached sessions (no network)')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Drop cached sessions; prints the unset script when this shell holds that session')
             [CompletionResult]::new('setup', 'setup', [CompletionResultType]::ParameterValue, 'Register a profile''s MFA device: ask for its ARN and save it as mfa_serial')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Ask for an IAM user''s keys, check them with AWS, store them and write the profile')
+            [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Move keys from the credentials file into the store (OS keyring or encrypted file)')
+            [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Delete a profile''s stored keys and its cached sessions')
             [CompletionResult]::new('credential-process', 'credential-process', [CompletionResultType]::ParameterValue, 'Print the session as AWS credential_process JSON, for the AWS CLI and SDKs')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run one command with the session in its environment; exits with its exit code')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Print the shell hook: `use` and `unset` change the shell itself, lapsed sessions renew')
@@ -205,6 +251,15 @@ Register-ArgumentCompleter -Native -CommandName 'mfaenv' -ScriptBlock {
             break
         }
         'mfaenv;help;setup' {
+            break
+        }
+        'mfaenv;help;add' {
+            break
+        }
+        'mfaenv;help;import' {
+            break
+        }
+        'mfaenv;help;remove' {
             break
         }
         'mfaenv;help;credential-process' {

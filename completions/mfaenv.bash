@@ -16,6 +16,9 @@ _mfaenv() {
             ",$1")
                 cmd="mfaenv"
                 ;;
+            mfaenv,add)
+                cmd="mfaenv__subcmd__add"
+                ;;
             mfaenv,completions)
                 cmd="mfaenv__subcmd__completions"
                 ;;
@@ -28,6 +31,9 @@ _mfaenv() {
             mfaenv,help)
                 cmd="mfaenv__subcmd__help"
                 ;;
+            mfaenv,import)
+                cmd="mfaenv__subcmd__import"
+                ;;
             mfaenv,init)
                 cmd="mfaenv__subcmd__init"
                 ;;
@@ -36,6 +42,9 @@ _mfaenv() {
                 ;;
             mfaenv,logout)
                 cmd="mfaenv__subcmd__logout"
+                ;;
+            mfaenv,remove)
+                cmd="mfaenv__subcmd__remove"
                 ;;
             mfaenv,setup)
                 cmd="mfaenv__subcmd__setup"
@@ -49,6 +58,9 @@ _mfaenv() {
             mfaenv,use)
                 cmd="mfaenv__subcmd__use"
                 ;;
+            mfaenv__subcmd__help,add)
+                cmd="mfaenv__subcmd__help__subcmd__add"
+                ;;
             mfaenv__subcmd__help,completions)
                 cmd="mfaenv__subcmd__help__subcmd__completions"
                 ;;
@@ -61,6 +73,9 @@ _mfaenv() {
             mfaenv__subcmd__help,help)
                 cmd="mfaenv__subcmd__help__subcmd__help"
                 ;;
+            mfaenv__subcmd__help,import)
+                cmd="mfaenv__subcmd__help__subcmd__import"
+                ;;
             mfaenv__subcmd__help,init)
                 cmd="mfaenv__subcmd__help__subcmd__init"
                 ;;
@@ -69,6 +84,9 @@ _mfaenv() {
                 ;;
             mfaenv__subcmd__help,logout)
                 cmd="mfaenv__subcmd__help__subcmd__logout"
+                ;;
+            mfaenv__subcmd__help,remove)
+                cmd="mfaenv__subcmd__help__subcmd__remove"
                 ;;
             mfaenv__subcmd__help,setup)
                 cmd="mfaenv__subcmd__help__subcmd__setup"
@@ -89,12 +107,38 @@ _mfaenv() {
 
     case "${cmd}" in
         mfaenv)
-            opts="-v -q -h -V --verbose --quiet --help --version use unset status list logout setup credential-process exec init completions help"
+            opts="-v -q -h -V --verbose --quiet --help --version use unset status list logout setup add import remove credential-process exec init completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfaenv__subcmd__add)
+            opts="-v -q -h -V --env --region --serial-number --timeout --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --region)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --serial-number)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -177,8 +221,22 @@ _mfaenv() {
             return 0
             ;;
         mfaenv__subcmd__help)
-            opts="use unset status list logout setup credential-process exec init completions help"
+            opts="use unset status list logout setup add import remove credential-process exec init completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfaenv__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -246,6 +304,20 @@ _mfaenv() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mfaenv__subcmd__help__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mfaenv__subcmd__help__subcmd__init)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -275,6 +347,20 @@ _mfaenv() {
             return 0
             ;;
         mfaenv__subcmd__help__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfaenv__subcmd__help__subcmd__remove)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -344,6 +430,20 @@ _mfaenv() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mfaenv__subcmd__import)
+            opts="-v -q -h -V --all --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mfaenv__subcmd__init)
             opts="-v -q -h -V --verbose --quiet --help --version bash zsh fish powershell cmd clink"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -383,6 +483,20 @@ _mfaenv() {
                     COMPREPLY=($(compgen -W "bash zsh fish powershell cmd" -- "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfaenv__subcmd__remove)
+            opts="-y -v -q -h -V --yes --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

@@ -32,6 +32,9 @@ set edit:completion:arg-completer[mfaenv] = {|@words|
             cand list 'List the profiles usable with MFA, their roles and cached sessions (no network)'
             cand logout 'Drop cached sessions; prints the unset script when this shell holds that session'
             cand setup 'Register a profile''s MFA device: ask for its ARN and save it as mfa_serial'
+            cand add 'Ask for an IAM user''s keys, check them with AWS, store them and write the profile'
+            cand import 'Move keys from the credentials file into the store (OS keyring or encrypted file)'
+            cand remove 'Delete a profile''s stored keys and its cached sessions'
             cand credential-process 'Print the session as AWS credential_process JSON, for the AWS CLI and SDKs'
             cand exec 'Run one command with the session in its environment; exits with its exit code'
             cand init 'Print the shell hook: `use` and `unset` change the shell itself, lapsed sessions renew'
@@ -109,6 +112,43 @@ set edit:completion:arg-completer[mfaenv] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'mfaenv;add'= {
+            cand --region 'The profile''s region [default: asked, offering the profile''s, AWS_REGION''s or us-east-1]'
+            cand --serial-number 'The MFA device''s ARN [default: asked, offering the one named like the IAM user]'
+            cand --timeout 'Give up on STS after this many seconds'
+            cand --env 'Take the keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead of asking'
+            cand -v 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)'
+            cand --verbose 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)'
+            cand -q 'Print no notices, only errors'
+            cand --quiet 'Print no notices, only errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mfaenv;import'= {
+            cand --all 'Every profile with keys in the credentials file'
+            cand -v 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)'
+            cand --verbose 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)'
+            cand -q 'Print no notices, only errors'
+            cand --quiet 'Print no notices, only errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'mfaenv;remove'= {
+            cand -y 'Do not ask for confirmation'
+            cand --yes 'Do not ask for confirmation'
+            cand -v 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)'
+            cand --verbose 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)'
+            cand -q 'Print no notices, only errors'
+            cand --quiet 'Print no notices, only errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'mfaenv;credential-process'= {
             cand --token-code 'The 6-digit code, for scripts (else mfa_process, else asked on the terminal)'
             cand --serial-number 'The MFA device''s ARN or serial [default: the profile''s mfa_serial]'
@@ -168,6 +208,9 @@ set edit:completion:arg-completer[mfaenv] = {|@words|
             cand list 'List the profiles usable with MFA, their roles and cached sessions (no network)'
             cand logout 'Drop cached sessions; prints the unset script when this shell holds that session'
             cand setup 'Register a profile''s MFA device: ask for its ARN and save it as mfa_serial'
+            cand add 'Ask for an IAM user''s keys, check them with AWS, store them and write the profile'
+            cand import 'Move keys from the credentials file into the store (OS keyring or encrypted file)'
+            cand remove 'Delete a profile''s stored keys and its cached sessions'
             cand credential-process 'Print the session as AWS credential_process JSON, for the AWS CLI and SDKs'
             cand exec 'Run one command with the session in its environment; exits with its exit code'
             cand init 'Print the shell hook: `use` and `unset` change the shell itself, lapsed sessions renew'
@@ -185,6 +228,12 @@ set edit:completion:arg-completer[mfaenv] = {|@words|
         &'mfaenv;help;logout'= {
         }
         &'mfaenv;help;setup'= {
+        }
+        &'mfaenv;help;add'= {
+        }
+        &'mfaenv;help;import'= {
+        }
+        &'mfaenv;help;remove'= {
         }
         &'mfaenv;help;credential-process'= {
         }

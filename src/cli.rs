@@ -43,6 +43,22 @@ const SETUP_EXAMPLES: &str = "\
 Examples:
   mfaenv setup foobar               suggests arn:aws:iam::ACCOUNT:mfa/USER from your keys";
 
+const ADD_EXAMPLES: &str = "\
+Examples:
+  mfaenv add foobar                 asks for the key id and secret (no echo) on the terminal
+  mfaenv add foobar --env           takes AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
+  MFAENV_KEY_STORE=file mfaenv add foobar   the encrypted file instead of the OS keyring";
+
+const IMPORT_EXAMPLES: &str = "\
+Examples:
+  mfaenv import foobar              move foobar's keys out of ~/.aws/credentials
+  mfaenv import --all";
+
+const REMOVE_EXAMPLES: &str = "\
+Examples:
+  mfaenv remove foobar
+  mfaenv remove foobar --yes        for scripts: no question";
+
 const CREDENTIAL_PROCESS_EXAMPLES: &str = "\
 Examples:
   # in ~/.aws/config:
@@ -106,6 +122,15 @@ pub enum Command {
     /// Register a profile's MFA device: ask for its ARN and save it as mfa_serial.
     #[command(after_help = SETUP_EXAMPLES)]
     Setup(SetupArgs),
+    /// Ask for an IAM user's keys, check them with AWS, store them and write the profile.
+    #[command(after_help = ADD_EXAMPLES)]
+    Add(AddArgs),
+    /// Move keys from the credentials file into the store (OS keyring or encrypted file).
+    #[command(after_help = IMPORT_EXAMPLES)]
+    Import(ImportArgs),
+    /// Delete a profile's stored keys and its cached sessions.
+    #[command(after_help = REMOVE_EXAMPLES)]
+    Remove(RemoveArgs),
     /// Print the session as AWS credential_process JSON, for the AWS CLI and SDKs.
     #[command(after_help = CREDENTIAL_PROCESS_EXAMPLES)]
     CredentialProcess(CredentialProcessArgs),
@@ -222,6 +247,47 @@ pub struct SetupArgs {
     #[arg(long, value_name = "SECONDS", env = "MFAENV_TIMEOUT", default_value_t = 15,
           value_parser = clap::value_parser!(u64).range(1..=600))]
     pub timeout: u64,
+}
+
+/// Options of `mfaenv add`.
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// Profile to store the keys for (created in the config file if new)
+    pub profile: String,
+    /// Take the keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead of asking
+    #[arg(long)]
+    pub env: bool,
+    /// The profile's region [default: asked, offering the profile's, AWS_REGION's or us-east-1]
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// The MFA device's ARN [default: asked, offering the one named like the IAM user]
+    #[arg(long, value_name = "ARN")]
+    pub serial_number: Option<String>,
+    /// Give up on STS after this many seconds
+    #[arg(long, value_name = "SECONDS", env = "MFAENV_TIMEOUT", default_value_t = 15,
+          value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub timeout: u64,
+}
+
+/// Options of `mfaenv import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Profile whose keys to move [default: AWS_PROFILE, else default]
+    #[arg(conflicts_with = "all")]
+    pub profile: Option<String>,
+    /// Every profile with keys in the credentials file
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// Options of `mfaenv remove`.
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    /// Profile whose stored keys to delete
+    pub profile: String,
+    /// Do not ask for confirmation
+    #[arg(long, short)]
+    pub yes: bool,
 }
 
 /// Options of `mfaenv credential-process`.

@@ -60,6 +60,9 @@ pub fn run(cli: Cli) -> Result<Output> {
         Command::List => runtime()?.block_on(list()),
         Command::Logout(args) => runtime()?.block_on(logout(args, log)),
         Command::Setup(args) => runtime()?.block_on(setup(args, log)),
+        Command::Add(args) => runtime()?.block_on(crate::key_commands::add(args, log)),
+        Command::Import(args) => runtime()?.block_on(crate::key_commands::import(args, log)),
+        Command::Remove(args) => runtime()?.block_on(crate::key_commands::remove(args, log)),
         Command::CredentialProcess(args) => runtime()?.block_on(credential_process(args, log)),
         Command::Exec(args) => {
             let session =
@@ -345,6 +348,8 @@ async fn setup(args: SetupArgs, log: Log) -> Result<Output> {
     if let Some(serial) = &profile.mfa_serial {
         eprintln!("mfaenv: profile '{}' has mfa_serial {serial}", profile.name);
     }
+    // GetCallerIdentity (for the suggested device) is signed with the long-term keys.
+    let profile = obtain::with_secret(&profile, log)?;
     let client = obtain::client(&profile, args.timeout, log).await;
     obtain::ask_and_save_serial(&profile, &files, &client).await?;
     Ok(Output::default())
@@ -372,7 +377,11 @@ fn exec(args: ExecArgs, session: &Session) -> Result<Output> {
         .split_first()
         .ok_or_else(|| Error::Usage("exec needs a command after --".into()))?;
     let mut command = std::process::Command::new(program);
-    command.args(rest).envs(session.variables());
+    command
+        .args(rest)
+        .envs(session.variables())
+        // The key file's passphrase is mfaenv's alone.
+        .env_remove(crate::keystore::PASSPHRASE_VARIABLE);
     crate::guard::restore_core_limit(&mut command);
     let failed = |e: std::io::Error| {
         Error::Runtime(format!(

@@ -926,3 +926,253 @@ mod tests {
         assert_eq!(names(dir.path()), ["config"]);
     }
 }
+
+// Removing properties: `import` takes the keys out of the credentials file, `remove` takes the
+// store's properties out of the config file. These never write a backup: the credentials file
+// holds the very keys that are being moved out of plaintext.
+
+/// Returns `text` without the properties `keys` (and their continuation lines) in the sections
+/// `sections` picks, and how many were removed; every other byte stays.
+fn strip_properties(
+    text: &str,
+    sections: impl Fn(&[Line<'_>]) -> Vec<(usize, usize)>,
+    keys: &[&str],
+) -> (String, usize) {
+    let (bom, body) = match text.strip_prefix(BOM) {
+        Some(rest) => (BOM, rest),
+        None => ("", text),
+    };
+    let lines = split_lines(body);
+    let mut drop = vec![false; lines.len()];
+    let mut removed = 0;
+    for (start, end) in sections(&lines) {
+        let mut in_removed = false;
+        for i in start + 1..end {
+            match lines[i].kind {
+                Kind::Property => {
+                    in_removed = property_key(lines[i].text)
+                        .is_some_and(|k| keys.iter().any(|key| key.eq_ignore_ascii_case(k)));
+                    if in_removed {
+                        removed += 1;
+                        drop[i] = true;
+                    }
+                }
+                // A continuation belongs to the property above it, so it goes with it.
+                Kind::Continuation if in_removed => drop[i] = true,
+                Kind::Continuation => {}
+                Kind::Blank | Kind::Comment | Kind::Header => in_removed = false,
+            }
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    out.push_str(bom);
+    for (line, gone) in lines.iter().zip(&drop) {
+        if !gone {
+            out.push_str(line.text);
+            out.push_str(line.end);
+        }
+    }
+    (out, removed)
+}
+
+/// The sections of the credentials file the SDK reads as `profile`: `[NAME]`, no prefix.
+fn credentials_sections(lines: &[Line<'_>], profile: &str) -> Vec<(usize, usize)> {
+    let headers: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].kind == Kind::Header)
+        .collect();
+    headers
+        .iter()
+        .enumerate()
+        .filter(|&(_, &h)| {
+            let inner = prepare(lines[h].text, false)
+                .strip_prefix('[')
+                .and_then(|l| l.strip_suffix(']'))
+                .map(|l| l.trim_matches(WHITESPACE));
+            inner == Some(profile)
+        })
+        .map(|(n, &h)| (h, headers.get(n + 1).copied().unwrap_or(lines.len())))
+        .collect()
+}
+
+/// Returns the credentials file's `text` without the `aws_access_key_id` and
+/// `aws_secret_access_key` of `profiles`, and how many lines held them.
+pub fn strip_keys(text: &str, profiles: &[&str]) -> (String, usize) {
+    strip_properties(
+        text,
+        |lines| {
+            profiles
+                .iter()
+                .flat_map(|p| credentials_sections(lines, p))
+                .collect()
+        },
+        &["aws_access_key_id", "aws_secret_access_key"],
+    )
+}
+
+/// Returns the config file's `text` without `keys` in `profile`'s section.
+pub fn strip_config_properties(text: &str, profile: &str, keys: &[&str]) -> (String, usize) {
+    strip_properties(text, |lines| matching_sections(lines, profile), keys)
+}
+
+/// Rewrites the file at `path` (through its links) as `edit` makes it, atomically, with its
+/// permissions and no backup; false when nothing changed.
+fn rewrite(path: &Path, edit: impl Fn(&str) -> (String, usize)) -> io::Result<bool> {
+    let target = follow_links(path)?;
+    let meta = fs::metadata(&target)?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{} is not a regular file; not editing it", target.display()),
+        ));
+    }
+    let old = fs::read(&target)?;
+    let old_text = std::str::from_utf8(&old).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{} is not UTF-8 text; not editing it", target.display()),
+        )
+    })?;
+    let (new_text, removed) = edit(old_text);
+    if removed == 0 {
+        return Ok(false);
+    }
+    write_unnamed(&target, new_text.as_bytes(), meta.permissions())?;
+    Ok(true)
+}
+
+/// Like `write_atomic`, but on Linux the data is written to a file with no name (`O_TMPFILE`)
+/// that gets one only just before the rename: a kill while writing leaves nothing behind, where
+/// a named temp file would keep a copy of the other profiles' keys beside the credentials file.
+#[cfg(target_os = "linux")]
+fn write_unnamed(dest: &Path, bytes: &[u8], permissions: fs::Permissions) -> io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::io::AsRawFd;
+    let dir = parent_dir(dest);
+    let opened = fs::OpenOptions::new()
+        .write(true)
+        .mode(0o600)
+        .custom_flags(libc::O_TMPFILE)
+        .open(dir);
+    let mut file = match opened {
+        Ok(file) => file,
+        // A file system without O_TMPFILE: the named temp file, as everywhere else.
+        Err(_) => return write_atomic(dest, bytes, Some(permissions)),
+    };
+    file.write_all(bytes)?;
+    file.set_permissions(permissions)?;
+    file.sync_all()?;
+    let name = dest.file_name().unwrap_or_default().to_string_lossy();
+    // The name write_atomic's sweep knows, so even a kill in the instant below is cleaned up.
+    let temp = dir.join(format!(".{name}.mfaenv-{}-linked.tmp", std::process::id()));
+    let _ = fs::remove_file(&temp);
+    let from = std::ffi::CString::new(format!("/proc/self/fd/{}", file.as_raw_fd()))
+        .map_err(io::Error::other)?;
+    let to = std::ffi::CString::new(temp.as_os_str().as_bytes()).map_err(io::Error::other)?;
+    // SAFETY: both paths are valid NUL-terminated strings for the duration of the call.
+    let linked = unsafe {
+        libc::linkat(
+            libc::AT_FDCWD,
+            from.as_ptr(),
+            libc::AT_FDCWD,
+            to.as_ptr(),
+            libc::AT_SYMLINK_FOLLOW,
+        )
+    };
+    if linked != 0 {
+        // No /proc, say: fall back rather than fail the move.
+        return write_atomic(dest, bytes, Some(fs::metadata(dest)?.permissions()));
+    }
+    if let Err(e) = fs::rename(&temp, dest) {
+        let _ = fs::remove_file(&temp);
+        return Err(e);
+    }
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn write_unnamed(dest: &Path, bytes: &[u8], permissions: fs::Permissions) -> io::Result<()> {
+    write_atomic(dest, bytes, Some(permissions))
+}
+
+/// Takes the long-term keys of `profiles` out of the credentials file at `path` in one atomic
+/// rename (one, so that no intermediate file ever holds keys being moved), leaving no backup or
+/// temp file; false when it held none.
+pub fn remove_keys(path: &Path, profiles: &[&str]) -> io::Result<bool> {
+    rewrite(path, |text| strip_keys(text, profiles))
+}
+
+/// Takes `keys` out of `profile`'s section of the config file at `path`, atomically.
+pub fn remove_properties(path: &Path, profile: &str, keys: &[&str]) -> io::Result<bool> {
+    rewrite(path, |text| strip_config_properties(text, profile, keys))
+}
+
+#[cfg(test)]
+mod strip_tests {
+    use super::*;
+
+    #[test]
+    fn keys_go_and_every_other_byte_stays() {
+        let input = "\u{feff}# mine\r\n[other]\r\naws_access_key_id = KEEP\r\n\r\n[foo] # work\r\n\
+                     region = x\r\nAWS_ACCESS_KEY_ID=AKIA ; c\r\naws_secret_access_key = s\r\n  \
+                     continued\r\n# after\r\noutput = json\r\n[foo]\r\naws_secret_access_key=t";
+        let (out, n) = strip_keys(input, &["foo"]);
+        assert_eq!(n, 3);
+        assert_eq!(
+            out,
+            "\u{feff}# mine\r\n[other]\r\naws_access_key_id = KEEP\r\n\r\n[foo] # work\r\n\
+             region = x\r\n# after\r\noutput = json\r\n[foo]\r\n"
+        );
+        assert_eq!(strip_keys(input, &["nothere"]).0, input);
+        // `[profile foo]` in the credentials file is another profile's section.
+        let (out, n) = strip_keys("[profile foo]\naws_access_key_id = A\n", &["foo"]);
+        assert_eq!(
+            (out.as_str(), n),
+            ("[profile foo]\naws_access_key_id = A\n", 0)
+        );
+    }
+
+    #[test]
+    fn config_properties_go_from_the_profile_section() {
+        let input = "[profile a]\nmfaenv_key_store = keyring\nregion = x\nmfaenv_access_key_id = AKIA\n[profile b]\nmfaenv_key_store = file\n";
+        let (out, n) =
+            strip_config_properties(input, "a", &["mfaenv_key_store", "mfaenv_access_key_id"]);
+        assert_eq!(n, 2);
+        assert_eq!(
+            out,
+            "[profile a]\nregion = x\n[profile b]\nmfaenv_key_store = file\n"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn removal_keeps_permissions_and_leaves_no_copy() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credentials");
+        fs::write(
+            &path,
+            "[a]\naws_access_key_id = A\naws_secret_access_key = SECRET\n",
+        )
+        .unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        assert!(remove_keys(&path, &["a"]).unwrap());
+        assert_eq!(fs::read_to_string(&path).unwrap(), "[a]\n");
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+        assert!(!remove_keys(&path, &["a"]).unwrap());
+    }
+}
+
+/// Whether `profile` can be written as a section of the config file (checked before anything
+/// is stored for it, so that no key is stored for a profile the config cannot name).
+pub fn can_name_profile(profile: &str) -> bool {
+    is_identifier(profile)
+}

@@ -8,6 +8,8 @@ pub mod commands;
 pub mod config_edit;
 pub mod error;
 pub mod guard;
+pub mod key_commands;
+pub mod keystore;
 pub mod lock;
 pub mod log;
 pub mod mfa;

@@ -156,7 +156,7 @@ pub fn confirm(question: &str, profile: &ProfileName) -> Result<bool> {
 
 /// Reads one line on the terminal with its first `visible` characters shown (authenticator
 /// codes and ARNs are shown as typed, as other tools do).
-fn read_terminal(prompt: &str, profile: &ProfileName, visible: usize) -> Result<String> {
+pub fn read_terminal(prompt: &str, profile: &ProfileName, visible: usize) -> Result<String> {
     let config = rpassword::ConfigBuilder::new()
         .password_feedback_partial_mask('*', visible)
         .build();
@@ -173,6 +173,17 @@ fn read_terminal(prompt: &str, profile: &ProfileName, visible: usize) -> Result<
             "no terminal to ask for the MFA code of profile '{profile}' ({e}); pass --token-code CODE or set mfa_process in the profile"
         ))),
     }
+}
+
+/// Reads one line on the terminal showing nothing at all, for secrets (a secret key, a
+/// passphrase); Ctrl-C cancels and leaves the terminal as it was.
+pub fn read_hidden(prompt: &str) -> std::io::Result<String> {
+    let guard = PromptGuard::new();
+    let answer = rpassword::prompt_password(prompt);
+    if matches!(&answer, Err(e) if e.kind() == ErrorKind::UnexpectedEof) {
+        guard.end_line();
+    }
+    answer
 }
 
 /// Whether there is a terminal to ask on (the controlling terminal, or the Windows console).
@@ -357,6 +368,8 @@ fn run_mfa_process(command: &str, profile: &ProfileName) -> Result<TokenCode> {
     for name in SESSION_VARIABLES {
         cmd.env_remove(name);
     }
+    // The key file's passphrase is mfaenv's alone.
+    cmd.env_remove(crate::keystore::PASSPHRASE_VARIABLE);
     crate::guard::restore_core_limit(&mut cmd);
     let mut child = cmd
         .stdin(Stdio::inherit())

@@ -5,6 +5,7 @@ use crate::cache::{self, Cache, Entry, Kind, Lookup};
 use crate::cli::SessionArgs;
 use crate::config_edit::{self, Saved};
 use crate::error::{Error, Result, printable};
+use crate::keystore;
 use crate::lock::LockError;
 use crate::log::Log;
 use crate::mfa::{self, Asker, CodeSource, TokenCode};
@@ -279,7 +280,6 @@ async fn fetch(
     log: Log,
 ) -> Result<Session> {
     check_chain(profile)?;
-    let client = client(profile, args.timeout, log).await;
     let direct = profile.roles.first().filter(|r| assumed_directly(r));
     let (base_kind, base_key, base_role, rest) = match direct {
         Some(role) => (Kind::Role, &role.profile, Some(role), &profile.roles[1..]),
@@ -309,6 +309,17 @@ async fn fetch(
         ),
         _ => None,
     };
+    // A new base session needs the secret: take it from the store now, once. A cached one never
+    // unlocks a keyring nor asks for a passphrase.
+    let unlocked;
+    let profile = match cached_base {
+        None if needs_secret(profile) => {
+            unlocked = with_secret(profile, log)?;
+            &unlocked
+        }
+        _ => profile,
+    };
+    let client = client(profile, args.timeout, log).await;
     let new_base = async || match base_role {
         Some(role) => {
             direct_role_session(profile, role, files, args, &client, cache, margin, log).await
@@ -422,6 +433,11 @@ async fn direct_role_session(
     margin: time::Duration,
     log: Log,
 ) -> Result<Session> {
+    let unlocked = unlock(profile, args, log).await?;
+    let (profile, client) = match &unlocked {
+        Some((p, c)) => (p, c),
+        None => (profile, client),
+    };
     let serial = device(profile, files, args, client).await?;
     let what = format!(
         "AssumeRole {} for {} s with the long-term keys (longer than role chaining allows)",
@@ -473,6 +489,11 @@ async fn new_mfa_session(
     margin: time::Duration,
     log: Log,
 ) -> Result<Session> {
+    let unlocked = unlock(profile, args, log).await?;
+    let (profile, client) = match &unlocked {
+        Some((p, c)) => (p, c),
+        None => (profile, client),
+    };
     let serial = device(profile, files, args, client).await?;
     let duration = args.duration.unwrap_or(SessionDuration::DEFAULT);
     let what = format!("GetSessionToken for {} s", duration.seconds());
@@ -509,6 +530,38 @@ async fn new_mfa_session(
         );
     }
     Ok(session)
+}
+
+/// Whether the profile's secret is still in its store.
+fn needs_secret(profile: &Profile) -> bool {
+    profile.key_store.is_some() && profile.secret_access_key.expose().is_empty()
+}
+
+/// The profile with its secret, from the store that holds it (as it is when its keys are in
+/// the files).
+pub fn with_secret(profile: &Profile, log: Log) -> Result<Profile> {
+    let Some(store) = profile.key_store else {
+        return Ok(profile.clone());
+    };
+    log.info(format_args!(
+        "keys of '{}' from {}",
+        profile.identity,
+        store.describe()
+    ));
+    let mut unlocked = profile.clone();
+    unlocked.secret_access_key = keystore::load(store, &profile.identity, &profile.access_key_id)?;
+    Ok(unlocked)
+}
+
+/// The profile with its secret and a client signed with it, when the secret is still in its
+/// store (a cached session was rejected, and a new one is needed); `None` when it is at hand.
+async fn unlock(profile: &Profile, args: &SessionArgs, log: Log) -> Result<Option<(Profile, Sts)>> {
+    if !needs_secret(profile) {
+        return Ok(None);
+    }
+    let profile = with_secret(profile, log)?;
+    let client = self::client(&profile, args.timeout, log).await;
+    Ok(Some((profile, client)))
 }
 
 /// Calls STS with a code (`--token-code`, `mfa_process` or the terminal), re-asking on the

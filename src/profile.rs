@@ -175,8 +175,12 @@ pub struct Profile {
     pub identity: ProfileName,
     /// The IAM user's long-term access key id.
     pub access_key_id: String,
-    /// The IAM user's long-term secret key.
+    /// The IAM user's long-term secret key; empty while `key_store` is set and the store has
+    /// not been asked yet (see [`crate::keystore`]).
     pub secret_access_key: Secret,
+    /// The store holding the keys, when they are not in the files: only the key id is known
+    /// until a new MFA session needs the secret.
+    pub key_store: Option<crate::keystore::Store>,
     /// Roles to assume in order, the first with the MFA session; empty for a plain profile.
     pub roles: Vec<Role>,
     /// `mfa_serial` (or `--serial-number`), checked: the first found from `name` down the chain.
@@ -329,12 +333,22 @@ pub fn resolve(
     let get = |key: &str| keys.get(key).map(str::trim).filter(|v| !v.is_empty());
     let missing = |key: &str| {
         Error::Config(format!(
-            "profile '{current}' has no {key}: add the long-term keys of your IAM user to its section in {}",
+            "profile '{current}' has no {key}: run mfaenv add {current}, or add the long-term keys of your IAM user to its section in {}",
             files.credentials.display()
         ))
     };
-    let access_key_id = get("aws_access_key_id").ok_or_else(|| missing("aws_access_key_id"))?;
-    let secret = get("aws_secret_access_key").ok_or_else(|| missing("aws_secret_access_key"))?;
+    // The files first (as the AWS CLI reads them), then the store the config names.
+    let (access_key_id, secret, key_store) = match (
+        get("aws_access_key_id"),
+        get(crate::keystore::STORE_PROPERTY),
+    ) {
+        (None, Some(store)) => stored_keys(&current, store, &get, files)?,
+        (id, _) => (
+            id.ok_or_else(|| missing("aws_access_key_id"))?,
+            get("aws_secret_access_key").ok_or_else(|| missing("aws_secret_access_key"))?,
+            None,
+        ),
+    };
     if get("aws_session_token").is_some() {
         return Err(Error::Config(format!(
             "profile '{current}' holds temporary credentials (aws_session_token); mfaenv needs the long-term keys of an IAM user in {}",
@@ -352,11 +366,35 @@ pub fn resolve(
         identity: current,
         access_key_id: access_key_id.to_owned(),
         secret_access_key: Secret::new(secret),
+        key_store,
         roles,
         mfa_serial,
         mfa_process: process,
         region,
     })
+}
+
+/// The key id and store of a profile whose keys are in a store; the secret stays there for now.
+fn stored_keys<'a>(
+    profile: &ProfileName,
+    store: &str,
+    get: &impl Fn(&str) -> Option<&'a str>,
+    files: &Files,
+) -> Result<(&'a str, &'a str, Option<crate::keystore::Store>)> {
+    use crate::keystore::{KEY_ID_PROPERTY, STORE_PROPERTY, Store};
+    let Some(kind) = Store::parse(store) else {
+        return Err(Error::Config(format!(
+            "profile '{profile}': {STORE_PROPERTY} = {} is not a key store (keyring or file); fix it in {}",
+            printable(store),
+            files.config.display()
+        )));
+    };
+    let id = get(KEY_ID_PROPERTY).ok_or_else(|| {
+        Error::Config(format!(
+            "profile '{profile}' has {STORE_PROPERTY} but no {KEY_ID_PROPERTY}; run mfaenv add {profile}"
+        ))
+    })?;
+    Ok((id, "", Some(kind)))
 }
 
 /// A region name as AWS spells them (`eu-west-1`, `us-gov-west-1`): it goes into requests and

@@ -204,3 +204,160 @@ fn debug_output_of_the_session_types_is_redacted() {
     };
     assert_no_secret(&format!("{session:?} {session:#?}"));
 }
+
+const PASSPHRASE: &str = "PaSsPhRaSeMaRkEr-for-the-key-file";
+
+/// Every file under the home but the credentials file: none may hold the long-term secret or
+/// the key file's passphrase (the session cache may hold sessions, never the long-term key).
+fn assert_no_plaintext_key_outside_credentials(f: &Fixture, when: &str) {
+    for file in walk(f.home.path()) {
+        let rel = file
+            .strip_prefix(f.home.path())
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        // The keyring daemon's control socket is no file to read.
+        if rel == ".aws/credentials" || !std::fs::symlink_metadata(&file).unwrap().is_file() {
+            continue;
+        }
+        let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
+        assert!(
+            !text.contains(LONG_TERM_SECRET),
+            "{when}: {rel} holds the long-term key"
+        );
+        assert!(
+            !text.contains(PASSPHRASE),
+            "{when}: {rel} holds the passphrase"
+        );
+    }
+}
+
+fn assert_clean(run: &Run, what: &str) {
+    assert_no_secret(&run.stderr);
+    assert!(!run.stderr.contains(PASSPHRASE), "{what}: {run:#?}");
+    assert!(!run.stdout.contains(LONG_TERM_SECRET), "{what}: {run:#?}");
+    assert!(!run.stdout.contains(PASSPHRASE), "{what}: {run:#?}");
+}
+
+/// Before, during (a kill at moments spread over it) and after `import`, into the encrypted
+/// file and into a real Secret Service: the long-term secret is in no file but the credentials
+/// file (and, after the import, in none), in no stderr or `-v` line, in no child's argv or
+/// environment; the passphrase is in none of these either.
+#[test]
+fn the_long_term_key_leaks_nowhere_around_import() {
+    for store in ["file", "keyring"] {
+        let f = fixture();
+        let dump = f.path("child-dump");
+        std::fs::write(
+            f.path(".aws/config"),
+            format!(
+                "{}[profile yk]\nmfa_serial = {SERIAL}\nmfa_process = cat /proc/$$/cmdline /proc/$$/environ >> '{}'; echo {GOOD_CODE}\n",
+                std::fs::read_to_string(f.path(".aws/config")).unwrap(),
+                dump.display()
+            ),
+        )
+        .unwrap();
+        let keyring = match store {
+            "keyring" => match common::keyring::Keyring::start(f.home.path(), true) {
+                Some(k) => Some(k),
+                None => continue,
+            },
+            _ => None,
+        };
+        let bus = keyring
+            .as_ref()
+            .map(|k| k.address.clone())
+            .unwrap_or_default();
+        let vars = [
+            ("MFAENV_KEY_STORE", store),
+            ("MFAENV_FILE_PASSPHRASE", PASSPHRASE),
+            ("DBUS_SESSION_BUS_ADDRESS", bus.as_str()),
+        ];
+        let run_v = |args: &[&str]| f.run_env(args, &vars);
+        let use_forced = [
+            "use",
+            "foobar",
+            "-v",
+            "--force",
+            "--shell",
+            "bash",
+            "--token-code",
+            GOOD_CODE,
+        ];
+
+        // Before.
+        let run = run_v(&use_forced);
+        assert_eq!(run.code, Some(0), "{store}: {run:#?}");
+        assert_clean(&run, "before");
+        assert_no_plaintext_key_outside_credentials(&f, "before");
+
+        // During: kill import at moments spread over its run; the keys always resolve.
+        for i in 0..6u64 {
+            let mut child = f
+                .cmd(&["import", "--all", "-v"])
+                .envs(vars.iter().copied())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(5 + i * 40));
+            let _ = child.kill();
+            let _ = child.wait();
+            assert_no_plaintext_key_outside_credentials(&f, &format!("{store}: kill {i}"));
+            let run = run_v(&use_forced);
+            assert_eq!(run.code, Some(0), "{store}: after kill {i}: {run:#?}");
+            assert_clean(&run, "during");
+        }
+
+        // The import itself, then the credentials file too is free of the key.
+        let run = run_v(&["import", "--all", "-v"]);
+        assert!(run.code == Some(0), "{store}: {run:#?}");
+        assert_clean(&run, "import");
+        let creds = std::fs::read_to_string(f.path(".aws/credentials")).unwrap();
+        assert!(!creds.contains(LONG_TERM_SECRET), "{store}: {creds}");
+        assert!(!creds.contains("aws_access_key_id"), "{store}: {creds}");
+
+        // After: every path that needs the keys, verbosely, with children watching.
+        for args in [
+            &use_forced[..],
+            &["use", "yk", "-v", "--force", "--shell", "bash"],
+            &["use", "admin", "-v", "--shell", "zsh"],
+            &["credential-process", "foobar", "-v"],
+            &[
+                "exec",
+                "foobar",
+                "-v",
+                "--",
+                "sh",
+                "-c",
+                "env; cat /proc/$$/cmdline",
+            ],
+            &["list", "-v"],
+            &["remove", "noserial", "--yes", "-v"],
+            &["add", "newprof", "--env", "-v", "--serial-number", SERIAL],
+        ] {
+            // Only `add --env` gets the keys in its environment (the user put them there).
+            let mut with_keys = vars.to_vec();
+            if args[0] == "add" {
+                with_keys.extend([
+                    ("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID),
+                    ("AWS_SECRET_ACCESS_KEY", LONG_TERM_SECRET),
+                ]);
+            }
+            let run = f.run_env(args, &with_keys);
+            assert!(run.code == Some(0), "{store}: {args:?}: {run:#?}");
+            assert_clean(&run, &format!("{args:?}"));
+        }
+        let children = std::fs::read(&dump).unwrap();
+        let children = String::from_utf8_lossy(&children);
+        assert!(
+            children.contains("MFAENV_KEY_STORE"),
+            "the child's environment was recorded"
+        );
+        assert!(!children.contains(LONG_TERM_SECRET), "{store}: {children}");
+        assert!(!children.contains(PASSPHRASE), "{store}: {children}");
+        assert_no_plaintext_key_outside_credentials(&f, "after");
+        let creds = std::fs::read_to_string(f.path(".aws/credentials")).unwrap();
+        assert!(!creds.contains(LONG_TERM_SECRET));
+    }
+}

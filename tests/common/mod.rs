@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod fake_sts;
+pub mod keyring;
 
 use fake_sts::{ACCESS_KEY_ID, FakeSts, SERIAL};
 use std::path::{Path, PathBuf};

@@ -1,0 +1,813 @@
+//! Long-term keys out of plaintext: `add`, `import` and `remove` through a real Secret Service
+//! (gnome-keyring-daemon on a private D-Bus session bus, started here) and through the
+//! age-encrypted file; a cached `use` that never touches either; and the failures (no keyring,
+//! a locked one, no terminal, a kill in the middle of a write) as one clear line each.
+
+mod common;
+
+use common::fake_sts::{ACCESS_KEY_ID, GOOD_CODE, SERIAL};
+use common::keyring::Keyring;
+use common::*;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+const PASSPHRASE: &str = "PaSsPhRaSeMaRkEr-correct-horse";
+
+/// Profile foobar in the config, no keys anywhere yet.
+fn empty_fixture() -> Fixture {
+    Fixture::with_files("[profile foobar]\nregion = eu-west-1\n", "")
+}
+
+fn env_keys() -> [(&'static str, &'static str); 2] {
+    [
+        ("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID),
+        ("AWS_SECRET_ACCESS_KEY", LONG_TERM_SECRET),
+    ]
+}
+
+fn add_args() -> Vec<&'static str> {
+    vec!["add", "foobar", "--env", "--serial-number", SERIAL]
+}
+
+fn use_args(extra: &[&'static str]) -> Vec<&'static str> {
+    let mut args = vec![
+        "use",
+        "foobar",
+        "--shell",
+        "bash",
+        "--token-code",
+        GOOD_CODE,
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+fn config(f: &Fixture) -> String {
+    std::fs::read_to_string(f.path(".aws/config")).unwrap()
+}
+
+#[test]
+fn keyring_add_use_and_remove() {
+    let f = empty_fixture();
+    let Some(k) = Keyring::start(f.home.path(), true) else {
+        return;
+    };
+    let run = k.run(&f, &add_args(), &env_keys());
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert_eq!(run.stdout, "");
+    assert_no_secret(&run.stderr);
+    assert!(run.stderr.contains("in the OS keyring"), "{run:#?}");
+    assert_eq!(f.sts.count("GetCallerIdentity"), 1, "the keys were checked");
+    assert_eq!(
+        config(&f),
+        format!(
+            "[profile foobar]\nregion = eu-west-1\nmfaenv_key_store = keyring\n\
+             mfaenv_access_key_id = {ACCESS_KEY_ID}\nmfa_serial = {SERIAL}\n"
+        )
+    );
+    assert!(
+        k.lookup("foobar").contains(LONG_TERM_SECRET),
+        "in the keyring"
+    );
+    assert_eq!(
+        std::fs::read_to_string(f.path(".aws/credentials")).unwrap(),
+        "",
+        "no section in the credentials file"
+    );
+
+    // A new session takes the keys from the keyring.
+    let run = k.run(&f, &use_args(&["-v"]), &[]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(
+        run.stderr.contains("keys of 'foobar' from the OS keyring"),
+        "{run:#?}"
+    );
+    assert_no_secret(&run.stderr);
+
+    // A cached session never touches the store: it works with no bus at all.
+    let before = f.sts.requests().len();
+    let run = f.run_env(
+        &["use", "foobar", "--shell", "bash", "-v"],
+        &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")],
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(run.stderr.contains("session from the cache"), "{run:#?}");
+    assert!(!run.stderr.contains("keyring"), "{run:#?}");
+    assert_eq!(f.sts.requests().len(), before);
+
+    // A new session with the keyring gone is one clear line.
+    let run = f.run_env(
+        &use_args(&["--force"]),
+        &[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")],
+    );
+    run.assert_fails(1, "the OS keyring does not answer");
+
+    // remove: needs --yes without a terminal; then the keys, the config lines and the cached
+    // sessions go.
+    let run = k.run(&f, &["remove", "foobar"], &[]);
+    run.assert_fails(2, "pass --yes");
+    assert!(k.lookup("foobar").contains(LONG_TERM_SECRET));
+    assert!(f.path(".cache/mfaenv/mfa-foobar.json").exists());
+    let run = k.run(&f, &["remove", "foobar", "--yes"], &[]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(run.stderr.contains("deleted the keys"), "{run:#?}");
+    assert_eq!(k.lookup("foobar"), "", "gone from the keyring");
+    assert!(!f.path(".cache/mfaenv/mfa-foobar.json").exists());
+    assert_eq!(
+        config(&f),
+        format!("[profile foobar]\nregion = eu-west-1\nmfa_serial = {SERIAL}\n")
+    );
+    let run = k.run(&f, &use_args(&["--force"]), &[]);
+    run.assert_fails(2, "run mfaenv add foobar");
+}
+
+#[test]
+fn keyring_import_moves_the_keys_and_keeps_every_other_byte() {
+    let credentials = format!(
+        "# my keys\r\n[other]\r\nregion = x\r\n\r\n[foobar] ; work\r\naws_access_key_id = {ACCESS_KEY_ID}\r\n\
+         aws_secret_access_key = {LONG_TERM_SECRET}\r\noutput = json\r\n"
+    );
+    let f = Fixture::with_files(
+        &format!("[profile foobar]\nmfa_serial = {SERIAL}\nregion = eu-west-1\n"),
+        &credentials,
+    );
+    let Some(k) = Keyring::start(f.home.path(), true) else {
+        return;
+    };
+    // A session made before the import stays good: it was made with the same key.
+    f.login("foobar");
+    let run = k.run(&f, &["import", "foobar", "-v"], &[]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert_no_secret(&run.stderr);
+    assert!(
+        run.stderr
+            .contains("credential_process = mfaenv credential-process foobar"),
+        "{run:#?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(f.path(".aws/credentials")).unwrap(),
+        "# my keys\r\n[other]\r\nregion = x\r\n\r\n[foobar] ; work\r\noutput = json\r\n"
+    );
+    assert_eq!(
+        std::fs::read_dir(f.path(".aws")).unwrap().count(),
+        3,
+        "config, its backup, credentials: no copy of the credentials file"
+    );
+    assert!(!f.path(".aws/credentials.mfaenv.bak").exists());
+    assert!(k.lookup("foobar").contains(LONG_TERM_SECRET));
+    let run = f.run(&["use", "foobar", "--shell", "bash"]);
+    assert_eq!(
+        run.code,
+        Some(0),
+        "the cached session still serves: {run:#?}"
+    );
+    let run = k.run(&f, &use_args(&["--force", "-v"]), &[]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(run.stderr.contains("from the OS keyring"), "{run:#?}");
+    // Nothing left to import.
+    let run = k.run(&f, &["import", "foobar"], &[]);
+    run.assert_fails(2, "nothing to import");
+}
+
+#[test]
+fn a_locked_keyring_is_one_clear_line() {
+    let f = empty_fixture();
+    {
+        let Some(k) = Keyring::start(f.home.path(), true) else {
+            return;
+        };
+        let run = k.run(&f, &add_args(), &env_keys());
+        assert_eq!(run.code, Some(0), "{run:#?}");
+    }
+    // The same keyring, now locked: no password given, and no desktop to prompt on.
+    let k = Keyring::start(f.home.path(), false).unwrap();
+    let started = Instant::now();
+    let run = k.run(&f, &use_args(&[]), &[]);
+    run.assert_fails(1, "the OS keyring is locked");
+    assert!(started.elapsed() < Duration::from_secs(10), "no hang");
+    // Storing into it fails the same way, and leaves the config as it was: a locked keyring
+    // is never a silent switch to another store.
+    let before = config(&f);
+    let mut vars = env_keys().to_vec();
+    vars.push(("MFAENV_FILE_PASSPHRASE", PASSPHRASE));
+    let run = k.run(
+        &f,
+        &["add", "other", "--env", "--serial-number", SERIAL],
+        &vars,
+    );
+    run.assert_fails(1, "the OS keyring is locked");
+    assert_eq!(config(&f), before);
+    assert!(!f.path(".local/share/mfaenv/keys.age").exists());
+}
+
+#[test]
+fn without_a_keyring_keys_go_to_the_encrypted_file() {
+    let f = empty_fixture();
+    let pass = [("MFAENV_FILE_PASSPHRASE", PASSPHRASE)];
+    let mut vars = env_keys().to_vec();
+    vars.extend_from_slice(&pass);
+    // Insisting on the keyring where none answers stores nothing.
+    let mut insist = vars.clone();
+    insist.push(("MFAENV_KEY_STORE", "keyring"));
+    let run = f.run_env(&add_args(), &insist);
+    run.assert_fails(1, "the OS keyring does not answer");
+    assert_eq!(config(&f), "[profile foobar]\nregion = eu-west-1\n");
+
+    let run = f.run_env(&add_args(), &vars);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(run.stderr.contains("using the encrypted file"), "{run:#?}");
+    assert_no_secret(&run.stderr);
+    let file = f.path(".local/share/mfaenv/keys.age");
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(bytes.starts_with(b"age-encryption.org/v1"));
+    assert!(!String::from_utf8_lossy(&bytes).contains(LONG_TERM_SECRET));
+    assert!(config(&f).contains("mfaenv_key_store = file\n"));
+
+    let run = f.run_env(&use_args(&[]), &pass);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    // Cached: no passphrase needed.
+    let run = f.run(&["use", "foobar", "--shell", "bash"]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    // A role on these keys renews from the cached MFA session: no passphrase either.
+    std::fs::write(
+        f.path(".aws/config"),
+        format!(
+            "{}[profile admin]\nrole_arn = arn:aws:iam::210987654321:role/admin\nsource_profile = foobar\n",
+            config(&f)
+        ),
+    )
+    .unwrap();
+    let run = f.run(&["use", "admin", "--shell", "bash", "-v"]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("MFA session of 'foobar' from the cache"),
+        "{run:#?}"
+    );
+    assert_eq!(f.sts.count("AssumeRole"), 1);
+    // New session, no passphrase and no terminal: one clear line.
+    let run = f.run(&use_args(&["--force"]));
+    run.assert_fails(2, "MFAENV_FILE_PASSPHRASE");
+    let run = f.run_env(
+        &use_args(&["--force"]),
+        &[("MFAENV_FILE_PASSPHRASE", "wrong")],
+    );
+    run.assert_fails(2, "wrong passphrase");
+    // remove through the file.
+    let run = f.run_env(&["remove", "foobar", "--yes"], &pass);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let run = f.run_env(&use_args(&["--force"]), &pass);
+    run.assert_fails(2, "run mfaenv add foobar");
+}
+
+#[test]
+fn add_refuses_what_it_cannot_check_or_should_not_store() {
+    let f = Fixture::new();
+    let pass = ("MFAENV_FILE_PASSPHRASE", PASSPHRASE);
+    // A name the config file cannot hold.
+    f.run_env(&["add", "two words", "--env"], &[pass])
+        .assert_fails(2, "cannot be written as a profile");
+    // No terminal and no --env.
+    f.run_env(&["add", "newone"], &[pass])
+        .assert_fails(2, "pass --env");
+    // --env without the variables, or with a session's.
+    f.run_env(&["add", "newone", "--env"], &[pass])
+        .assert_fails(2, "--env needs AWS_ACCESS_KEY_ID");
+    f.run_env(
+        &["add", "newone", "--env"],
+        &[
+            pass,
+            ("AWS_ACCESS_KEY_ID", "ASIAFAKESESSION00001"),
+            ("AWS_SECRET_ACCESS_KEY", LONG_TERM_SECRET),
+        ],
+    )
+    .assert_fails(2, "temporary session");
+    // Keys already in the credentials file: import them instead.
+    let mut vars = env_keys().to_vec();
+    vars.push(pass);
+    f.run_env(&["add", "foobar", "--env"], &vars)
+        .assert_fails(2, "run mfaenv import foobar");
+    // Keys AWS rejects are not stored.
+    f.sts.always(common::fake_sts::Fault::Error(
+        403,
+        "InvalidClientTokenId",
+        "The security token included in the request is invalid.",
+    ));
+    let before = config(&f);
+    vars.push(("MFAENV_KEY_STORE", "file"));
+    f.run_env(
+        &["add", "newone", "--env", "--serial-number", SERIAL],
+        &vars,
+    )
+    .assert_fails(1, "InvalidClientTokenId");
+    assert_eq!(config(&f), before);
+    assert!(!f.path(".local/share/mfaenv/keys.age").exists());
+}
+
+#[test]
+fn import_all_moves_every_profile_with_keys() {
+    let f = Fixture::new();
+    let run = f.run_env(
+        &["import", "--all"],
+        &[("MFAENV_FILE_PASSPHRASE", PASSPHRASE)],
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let creds = std::fs::read_to_string(f.path(".aws/credentials")).unwrap();
+    assert_eq!(creds, "[foobar]\n\n[noregion]\n\n[noserial]\n");
+    for p in ["foobar", "noregion"] {
+        let run = f.run_env(
+            &["use", p, "--shell", "bash", "--token-code", GOOD_CODE],
+            &[("MFAENV_FILE_PASSPHRASE", PASSPHRASE)],
+        );
+        assert_eq!(run.code, Some(0), "{p}: {run:#?}");
+    }
+}
+
+#[test]
+fn a_kill_during_a_key_file_write_leaves_a_whole_file() {
+    let f = empty_fixture();
+    let pass = ("MFAENV_FILE_PASSPHRASE", PASSPHRASE);
+    let mut vars = env_keys().to_vec();
+    vars.extend([pass, ("MFAENV_KEY_STORE", "file")]);
+    let run = f.run_env(&add_args(), &vars);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    std::fs::write(
+        f.path(".aws/config"),
+        format!("{}[profile second]\nregion = eu-west-1\n", config(&f)),
+    )
+    .unwrap();
+    let file = f.path(".local/share/mfaenv/keys.age");
+    // Kill `add second` at moments spread over its run (STS call, scrypt, the write).
+    for i in 0..16u64 {
+        let mut child = f
+            .cmd(&["add", "second", "--env", "--serial-number", SERIAL])
+            .envs(vars.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(20 + i * 25));
+        let _ = child.kill();
+        let _ = child.wait();
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(bytes.starts_with(b"age-encryption.org/v1"), "round {i}");
+        let run = f.run_env(&use_args(&["--force"]), &[pass]);
+        assert_eq!(run.code, Some(0), "round {i}: {run:#?}");
+    }
+    // The next whole write sweeps what killed ones left (temp files of ciphertext).
+    let run = f.run_env(
+        &["add", "second", "--env", "--serial-number", SERIAL],
+        &vars,
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let names: Vec<_> = std::fs::read_dir(file.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .filter(|n| n != "keys.age.lock")
+        .collect();
+    assert_eq!(names, ["keys.age"]);
+}
+
+/// `add` on a real terminal: the key id shown, the secret and the passphrase never echoed,
+/// the region and the MFA device offered as defaults.
+#[cfg(unix)]
+#[test]
+fn add_asks_on_the_terminal_without_echoing_secrets() {
+    use rexpect::session::spawn_command;
+    let f = Fixture::with_files("", "");
+    let mut cmd = f.sh("\"$MFAENV\" add newprof; echo \"rc=$?\"");
+    cmd.env("MFAENV_KEY_STORE", "file").stdin(Stdio::inherit());
+    let mut p = spawn_command(cmd, Some(20_000)).unwrap();
+    let mut seen = String::new();
+    let mut step = |p: &mut rexpect::session::PtySession, prompt: &str, answer: &str| {
+        seen.push_str(&p.exp_string(prompt).unwrap());
+        p.send_line(answer).unwrap();
+    };
+    step(
+        &mut p,
+        "Access key ID for profile 'newprof': ",
+        ACCESS_KEY_ID,
+    );
+    step(&mut p, "Secret access key (not shown): ", LONG_TERM_SECRET);
+    step(
+        &mut p,
+        "Region for profile 'newprof' [us-east-1]: ",
+        "eu-west-1",
+    );
+    step(
+        &mut p,
+        "MFA device ARN for profile 'newprof' [arn:aws:iam::123456789012:mfa/alice]: ",
+        "",
+    );
+    step(
+        &mut p,
+        "New passphrase for the encrypted key file",
+        PASSPHRASE,
+    );
+    step(&mut p, "The same passphrase again: ", PASSPHRASE);
+    seen.push_str(&p.exp_string("rc=0").unwrap());
+    assert!(!seen.contains(LONG_TERM_SECRET), "{seen}");
+    assert!(!seen.contains(PASSPHRASE), "{seen}");
+    assert!(
+        seen.contains("stored the keys of profile 'newprof'"),
+        "{seen}"
+    );
+    assert_eq!(
+        config(&f),
+        format!(
+            "[profile newprof]\nmfaenv_key_store = file\nmfaenv_access_key_id = {ACCESS_KEY_ID}\n\
+             region = eu-west-1\nmfa_serial = {SERIAL}\n"
+        )
+    );
+    let run = f.run_env(
+        &[
+            "use",
+            "newprof",
+            "--shell",
+            "bash",
+            "--token-code",
+            GOOD_CODE,
+        ],
+        &[("MFAENV_FILE_PASSPHRASE", PASSPHRASE)],
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
+}
+
+/// The line `import` offers, `credential_process = mfaenv credential-process PROFILE`, is for the
+/// AWS CLI and SDKs: mfaenv itself never runs it (a fake `mfaenv` first on PATH would notice).
+#[test]
+fn mfaenv_never_runs_its_own_credential_process_line() {
+    let f = empty_fixture();
+    let pass = ("MFAENV_FILE_PASSPHRASE", PASSPHRASE);
+    let mut vars = env_keys().to_vec();
+    vars.extend([pass, ("MFAENV_KEY_STORE", "file")]);
+    let run = f.run_env(&add_args(), &vars);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    std::fs::write(
+        f.path(".aws/config"),
+        format!(
+            "{}credential_process = mfaenv credential-process foobar\n",
+            config(&f)
+        ),
+    )
+    .unwrap();
+    let bin = f.path("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let called = f.path("called");
+    std::fs::write(
+        bin.join("mfaenv"),
+        format!("#!/bin/sh\necho \"$@\" >> '{}'\nexit 1\n", called.display()),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(bin.join("mfaenv"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+    }
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let with_path = [pass, ("PATH", path.as_str())];
+    let run = f.run_env(
+        &["credential-process", "foobar", "--token-code", GOOD_CODE],
+        &with_path,
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(run.stdout.contains("\"Version\":1"), "{run:#?}");
+    let run = f.run_env(&use_args(&["--force"]), &with_path);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(!called.exists(), "mfaenv ran its credential_process");
+}
+
+/// Saves at the same moment each keep their key: the key file is read, changed and written
+/// under a lock (each run has its own config file, so only the key file is shared).
+#[test]
+fn concurrent_adds_to_the_key_file_lose_no_key() {
+    let f = Fixture::with_files("", "");
+    let pass = ("MFAENV_FILE_PASSPHRASE", PASSPHRASE);
+    let mut vars = env_keys().to_vec();
+    vars.extend([pass, ("MFAENV_KEY_STORE", "file")]);
+    let config = |n: usize| f.path(&format!(".aws/config-{n}"));
+    let children: Vec<_> = (0..4)
+        .map(|n| {
+            let name = format!("p{n}");
+            f.cmd(&[
+                "add",
+                &name,
+                "--env",
+                "--serial-number",
+                SERIAL,
+                "--region",
+                "eu-west-1",
+            ])
+            .envs(vars.iter().copied())
+            .env("AWS_CONFIG_FILE", config(n))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    for n in 0..4 {
+        let name = format!("p{n}");
+        let run = Run::from(
+            f.cmd(&["use", &name, "--shell", "bash", "--token-code", GOOD_CODE])
+                .env("AWS_CONFIG_FILE", config(n))
+                .env(pass.0, pass.1)
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(run.code, Some(0), "{name}: {run:#?}");
+    }
+}
+
+/// A session bus without a Secret Service (SSH into a server with a systemd user bus): `add`
+/// falls back to the encrypted file, as documented, instead of failing.
+#[test]
+fn a_bus_without_a_secret_service_falls_back_to_the_file() {
+    let f = empty_fixture();
+    let Some(bus) = Keyring::bare_bus(f.home.path()) else {
+        return;
+    };
+    let mut vars = env_keys().to_vec();
+    vars.push(("MFAENV_FILE_PASSPHRASE", PASSPHRASE));
+    let run = bus.run(&f, &add_args(), &vars);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(
+        run.stderr.contains("the OS keyring does not answer"),
+        "{run:#?}"
+    );
+    assert!(config(&f).contains("mfaenv_key_store = file\n"));
+    let run = bus.run(
+        &f,
+        &use_args(&[]),
+        &[("MFAENV_FILE_PASSPHRASE", PASSPHRASE)],
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
+}
+
+/// `add` again into another store moves the keys: the old store keeps no copy.
+#[test]
+fn moving_a_profile_to_another_store_leaves_no_copy_behind() {
+    let f = empty_fixture();
+    let Some(k) = Keyring::start(f.home.path(), true) else {
+        return;
+    };
+    let pass = ("MFAENV_FILE_PASSPHRASE", PASSPHRASE);
+    let mut vars = env_keys().to_vec();
+    vars.extend([pass, ("MFAENV_KEY_STORE", "file")]);
+    let run = k.run(&f, &add_args(), &vars);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    vars.pop();
+    vars.push(("MFAENV_KEY_STORE", "keyring"));
+    let run = k.run(&f, &add_args(), &vars);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(k.lookup("foobar").contains(LONG_TERM_SECRET));
+    // Point the profile back at the file: nothing is there any more.
+    let text = config(&f).replace("mfaenv_key_store = keyring", "mfaenv_key_store = file");
+    std::fs::write(f.path(".aws/config"), text).unwrap();
+    k.run(&f, &use_args(&["--force"]), &[pass])
+        .assert_fails(2, "none are stored there");
+}
+
+/// `remove` on a terminal asks first, and anything but yes keeps the keys.
+#[cfg(unix)]
+#[test]
+fn remove_asks_on_the_terminal_and_defaults_to_no() {
+    use rexpect::session::spawn_command;
+    let f = empty_fixture();
+    let pass = ("MFAENV_FILE_PASSPHRASE", PASSPHRASE);
+    let mut vars = env_keys().to_vec();
+    vars.extend([pass, ("MFAENV_KEY_STORE", "file")]);
+    let run = f.run_env(&add_args(), &vars);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let question =
+        format!("Delete the keys of profile 'foobar' ({ACCESS_KEY_ID}) from the encrypted file");
+    for (answer, rc) in [("", "rc=130"), ("n", "rc=130"), ("yes", "rc=0")] {
+        let mut cmd = f.sh("\"$MFAENV\" remove foobar; echo \"rc=$?\"");
+        cmd.env(pass.0, pass.1).stdin(Stdio::inherit());
+        let mut p = spawn_command(cmd, Some(20_000)).unwrap();
+        p.exp_string(&question).unwrap();
+        p.exp_string("[y/N] ").unwrap();
+        p.send_line(answer).unwrap();
+        p.exp_string(rc).unwrap();
+        let kept = config(&f).contains("mfaenv_key_store");
+        assert_eq!(kept, rc != "rc=0", "answer {answer:?}");
+    }
+}
+
+/// moto's server: a third-party STS and IAM that checks SigV4 signatures (the project's fake does
+/// not), so a session it grants proves the stored secret itself signed the request.
+struct Moto {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Moto {
+    /// Starts moto with a user `alice` allowed everything, and returns her new access key.
+    fn start() -> Option<(Moto, String, String)> {
+        if !have("moto_server") {
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut cmd = std::process::Command::new("moto_server");
+        cmd.args(["-p", &port.to_string()])
+            // The three set-up calls below go unsigned; every later call must be signed right.
+            .env("INITIAL_NO_AUTH_ACTION_COUNT", "3")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+        let moto = Moto {
+            child: cmd.spawn().unwrap(),
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "moto did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        moto.iam("Action=CreateUser&UserName=alice");
+        moto.iam(
+            "Action=PutUserPolicy&UserName=alice&PolicyName=all&PolicyDocument=\
+             %7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C\
+             %22Action%22%3A%22*%22%2C%22Resource%22%3A%22*%22%7D%5D%7D",
+        );
+        let answer = moto.iam("Action=CreateAccessKey&UserName=alice");
+        let field = |tag: &str| {
+            let open = format!("<{tag}>");
+            let start = answer.find(&open).expect(tag) + open.len();
+            let end = answer[start..].find('<').unwrap() + start;
+            answer[start..end].to_owned()
+        };
+        let (id, secret) = (field("AccessKeyId"), field("SecretAccessKey"));
+        Some((moto, id, secret))
+    }
+
+    /// One IAM call over plain HTTP; the credential scope tells moto which service it is for.
+    fn iam(&self, form: &str) -> String {
+        use std::io::{Read, Write};
+        let body = format!("{form}&Version=2010-05-08");
+        let mut stream =
+            std::net::TcpStream::connect(self.url.trim_start_matches("http://")).unwrap();
+        write!(
+            stream,
+            "POST / HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\n\
+             Authorization: AWS4-HMAC-SHA256 Credential=AKIASETUP/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=00\r\n\
+             Content-Length: {}\r\n\r\n{body}",
+            self.url.trim_start_matches("http://"),
+            body.len()
+        )
+        .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        answer
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        unsafe {
+            libc::kill(-(self.child.id() as i32), libc::SIGTERM);
+        }
+        let _ = self.child.wait();
+    }
+}
+
+/// `base` and then `extra`, as one list of variables.
+fn with<'a>(base: &[(&'a str, &'a str)], extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    base.iter().chain(extra).copied().collect()
+}
+
+#[test]
+fn a_third_party_sts_accepts_signatures_made_with_the_stored_secret() {
+    let Some((moto, id, secret)) = Moto::start() else {
+        return;
+    };
+    for store in ["file", "keyring"] {
+        let f = empty_fixture();
+        let keyring = match store {
+            "keyring" => match Keyring::start(f.home.path(), true) {
+                Some(k) => Some(k),
+                None => continue,
+            },
+            _ => None,
+        };
+        let bus = keyring
+            .as_ref()
+            .map(|k| k.address.clone())
+            .unwrap_or_default();
+        let base = [
+            ("AWS_ENDPOINT_URL_STS", moto.url.as_str()),
+            ("MFAENV_FILE_PASSPHRASE", PASSPHRASE),
+            ("MFAENV_KEY_STORE", store),
+            ("DBUS_SESSION_BUS_ADDRESS", bus.as_str()),
+        ];
+        // A wrong secret: moto's signature check refuses it, and nothing is stored.
+        let run = f.run_env(
+            &add_args(),
+            &with(
+                &base,
+                &[
+                    ("AWS_ACCESS_KEY_ID", id.as_str()),
+                    ("AWS_SECRET_ACCESS_KEY", "wrong/secret"),
+                ],
+            ),
+        );
+        // (moto answers a bad signature in IAM's error format, which the STS client cannot
+        // read: the line says so rather than naming SignatureDoesNotMatch.)
+        run.assert_fails(1, "profile 'foobar'");
+        assert!(
+            !config(&f).contains("mfaenv_key_store"),
+            "{store}: nothing stored"
+        );
+        let run = f.run_env(
+            &add_args(),
+            &with(
+                &base,
+                &[
+                    ("AWS_ACCESS_KEY_ID", id.as_str()),
+                    ("AWS_SECRET_ACCESS_KEY", secret.as_str()),
+                ],
+            ),
+        );
+        assert_eq!(run.code, Some(0), "{store}: {run:#?}");
+        assert!(!run.stderr.contains(&secret));
+        // GetSessionToken signed with the secret from the store; moto accepts any code.
+        let run = f.run_env(
+            &[
+                "use",
+                "foobar",
+                "--shell",
+                "bash",
+                "--force",
+                "--token-code",
+                "123456",
+            ],
+            &base,
+        );
+        assert_eq!(run.code, Some(0), "{store}: {run:#?}");
+        assert!(run.stdout.contains("export AWS_SESSION_TOKEN="), "{run:#?}");
+        assert!(!run.stdout.contains(&secret) && !run.stderr.contains(&secret));
+    }
+}
+
+/// `setup` for a profile whose keys are in a store signs GetCallerIdentity with the stored
+/// secret: moto, which checks signatures, answers, so the device is offered from the identity.
+#[cfg(unix)]
+#[test]
+fn setup_signs_with_the_stored_secret() {
+    use rexpect::session::spawn_command;
+    let Some((moto, id, secret)) = Moto::start() else {
+        return;
+    };
+    let f = empty_fixture();
+    let base = [
+        ("AWS_ENDPOINT_URL_STS", moto.url.as_str()),
+        ("MFAENV_FILE_PASSPHRASE", PASSPHRASE),
+        ("MFAENV_KEY_STORE", "file"),
+    ];
+    let run = f.run_env(
+        &add_args(),
+        &with(
+            &base,
+            &[
+                ("AWS_ACCESS_KEY_ID", id.as_str()),
+                ("AWS_SECRET_ACCESS_KEY", secret.as_str()),
+            ],
+        ),
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let mut cmd = f.sh("\"$MFAENV\" setup foobar; echo \"rc=$?\"");
+    cmd.envs(base).stdin(Stdio::inherit());
+    let mut p = spawn_command(cmd, Some(20_000)).unwrap();
+    p.exp_string("MFA device ARN for profile 'foobar' [arn:aws:iam::123456789012:mfa/alice]: ")
+        .unwrap();
+    p.send_line("").unwrap();
+    p.exp_string("[Y/n] ").unwrap();
+    p.send_line("").unwrap();
+    p.exp_string("rc=0").unwrap();
+}
