@@ -19,7 +19,13 @@ pub enum Shell {
     PowerShell,
     /// Windows cmd.exe.
     Cmd,
+    /// Nushell: the scripts are JSON data, applied with `load-env` and `hide-env`.
+    Nu,
 }
+
+/// The verbs whose output is a script for the shell (they take `--shell`): every wrapper in
+/// `shell/` applies exactly these, and passes every other command through.
+pub const SCRIPT_VERBS: [&str; 3] = ["use", "unset", "logout"];
 
 /// Characters cmd.exe cannot carry safely through `for /f … do @%i` and `set "NAME=v"`.
 const CMD_UNSAFE: &[char] = &['"', '%', '!', '^', '&', '|', '<', '>'];
@@ -40,6 +46,7 @@ impl Shell {
             "fish" => Some(Shell::Fish),
             "powershell" | "pwsh" => Some(Shell::PowerShell),
             "cmd" => Some(Shell::Cmd),
+            "nu" => Some(Shell::Nu),
             _ => None,
         }
     }
@@ -52,6 +59,7 @@ impl Shell {
             Shell::Fish => "fish",
             Shell::PowerShell => "powershell",
             Shell::Cmd => "cmd",
+            Shell::Nu => "nu",
         }
     }
 
@@ -71,6 +79,7 @@ impl Shell {
                 }
                 format!("set \"{name}={value}\"\n")
             }
+            Shell::Nu => format!("{}\n", nu_record(&[(name, Some(value))])),
         })
     }
 
@@ -81,11 +90,15 @@ impl Shell {
             Shell::Fish => format!("set -e {name}\n"),
             Shell::PowerShell => format!("Remove-Item Env:{name} -ErrorAction SilentlyContinue\n"),
             Shell::Cmd => format!("set {name}=\n"),
+            Shell::Nu => format!("{}\n", serde_json::json!([name])),
         }
     }
 
     /// The script that sets every `(name, value)` pair, or the first value this shell cannot hold.
     pub fn export_script<S: AsRef<str>>(self, vars: &[(&str, S)]) -> Result<String> {
+        if self == Shell::Nu {
+            return nu_use(vars, &Inherited::default(), false);
+        }
         vars.iter()
             .map(|(name, value)| self.export(name, value.as_ref()))
             .collect()
@@ -93,6 +106,9 @@ impl Shell {
 
     /// The script that removes every name in `names`.
     pub fn unset_script(self, names: &[&str]) -> String {
+        if self == Shell::Nu {
+            return format!("{}\n", serde_json::json!(names));
+        }
         names.iter().map(|name| self.unset(name)).collect()
     }
 
@@ -106,6 +122,9 @@ impl Shell {
         vars: &[(&str, S)],
         inherited: &Inherited,
     ) -> Result<String> {
+        if self == Shell::Nu {
+            return nu_use(vars, inherited, true);
+        }
         let sets = |name: &str| vars.iter().any(|(n, _)| *n == name);
         let mut script = String::new();
         for name in MANAGED.iter().filter(|n| sets(n)) {
@@ -123,6 +142,16 @@ impl Shell {
     /// The script `unset` prints: every variable mfaenv set goes back to what it was before the
     /// first `use` (restored, or removed when it was not set); the rest are left alone.
     pub fn restore_script(self, inherited: &Inherited) -> String {
+        if self == Shell::Nu {
+            // The names for `hide-env`; the nu hook gives back what it saved of them instead.
+            let mut names: Vec<&str> = MANAGED
+                .iter()
+                .copied()
+                .filter(|n| inherited.listed(n))
+                .collect();
+            names.push(RECORD);
+            return self.unset_script(&names);
+        }
         let mut script: String = MANAGED.iter().map(|n| self.restore(n, inherited)).collect();
         script.push_str(&self.unset(RECORD));
         script
@@ -165,7 +194,7 @@ impl Shell {
                     None => String::new(),
                 }
             }
-            Shell::Cmd => String::new(),
+            Shell::Cmd | Shell::Nu => String::new(),
         }
     }
 
@@ -201,15 +230,12 @@ impl Shell {
                     None => back,
                 }
             }
-            Shell::Cmd => self.unset(name),
+            Shell::Cmd | Shell::Nu => self.unset(name),
         }
     }
 
-    /// The Clink script that refreshes a lapsed session at cmd.exe's prompt.
-    pub const CLINK_HOOK: &'static str = include_str!("../shell/mfaenv.lua");
-
-    /// The hook `mfaenv init` prints: the `mfaenv` wrapper and the prompt check (for cmd, the
-    /// wrapper script alone; its prompt check is [`Shell::CLINK_HOOK`]).
+    /// The hook `mfaenv init` prints for this shell: the `mfaenv` wrapper and the prompt check
+    /// (for cmd, the wrapper script alone; its prompt check is [`InitTarget::Clink`]'s).
     pub fn hook(self) -> &'static str {
         match self {
             Shell::Bash => include_str!("../shell/mfaenv.bash"),
@@ -217,6 +243,70 @@ impl Shell {
             Shell::Fish => include_str!("../shell/mfaenv.fish"),
             Shell::PowerShell => include_str!("../shell/mfaenv.ps1"),
             Shell::Cmd => include_str!("../shell/mfaenv.cmd"),
+            Shell::Nu => include_str!("../shell/mfaenv.nu"),
+        }
+    }
+
+    /// The file in `shell/` that [`Shell::hook`] embeds.
+    pub fn hook_file(self) -> &'static str {
+        match self {
+            Shell::Bash => "mfaenv.bash",
+            Shell::Zsh => "mfaenv.zsh",
+            Shell::Fish => "mfaenv.fish",
+            Shell::PowerShell => "mfaenv.ps1",
+            Shell::Cmd => "mfaenv.cmd",
+            Shell::Nu => "mfaenv.nu",
+        }
+    }
+}
+
+/// What `mfaenv init` prints a hook for: every [`Shell`] (so a new shell is a new target with
+/// nothing else to add), and Clink, the prompt half of cmd.exe's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InitTarget {
+    /// The wrapper and prompt check of a shell.
+    Shell(Shell),
+    /// The Clink script that renews lapsed sessions at cmd.exe's prompt.
+    Clink,
+}
+
+impl InitTarget {
+    /// The script `mfaenv init` prints.
+    pub fn hook(self) -> &'static str {
+        match self {
+            InitTarget::Shell(shell) => shell.hook(),
+            InitTarget::Clink => include_str!("../shell/mfaenv.lua"),
+        }
+    }
+
+    /// The file in `shell/` that [`InitTarget::hook`] embeds.
+    pub fn hook_file(self) -> &'static str {
+        match self {
+            InitTarget::Shell(shell) => shell.hook_file(),
+            InitTarget::Clink => "mfaenv.lua",
+        }
+    }
+}
+
+impl clap::ValueEnum for InitTarget {
+    fn value_variants<'a>() -> &'a [Self] {
+        static TARGETS: std::sync::OnceLock<Vec<InitTarget>> = std::sync::OnceLock::new();
+        TARGETS.get_or_init(|| {
+            <Shell as clap::ValueEnum>::value_variants()
+                .iter()
+                .map(|s| InitTarget::Shell(*s))
+                .chain([InitTarget::Clink])
+                .collect()
+        })
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        match self {
+            InitTarget::Shell(shell) => clap::ValueEnum::to_possible_value(shell),
+            InitTarget::Clink => Some(
+                clap::builder::PossibleValue::new("clink")
+                    .help("The Clink script for cmd.exe's prompt (mfaenv.lua)"),
+            ),
         }
     }
 }
@@ -284,6 +374,42 @@ fn powershell_listed(name: &str) -> String {
     format!(
         "(\" $Env:{RECORD} \" -clike '* {name} *') -or ($null -eq $Env:{RECORD} -and $Env:MFAENV_PROFILE)"
     )
+}
+
+/// A record for nu's `load-env`, as one line of JSON: nu reads it as data, so no value can
+/// become code, and serde_json's escapes give every string back byte for byte. `None` is
+/// `null`, which nu keeps from child processes: a variable to drop (the nu hook hides it).
+fn nu_record(vars: &[(&str, Option<&str>)]) -> String {
+    let map: serde_json::Map<String, serde_json::Value> = vars
+        .iter()
+        .map(|(n, v)| ((*n).to_owned(), v.map_or(serde_json::Value::Null, Into::into)))
+        .collect();
+    serde_json::Value::Object(map).to_string()
+}
+
+/// The record `use` prints for nu: the session's variables, the [`RECORD`] of their names when
+/// `record`, and `null` for each variable an earlier `use` set that this one does not (a
+/// previous profile's region). Saving and giving back the user's own values is the nu hook's
+/// work: only nu code can keep a value from child processes (a record-typed `$env` entry).
+fn nu_use<S: AsRef<str>>(vars: &[(&str, S)], inherited: &Inherited, record: bool) -> Result<String> {
+    if let Some((name, _)) = vars.iter().find(|(_, v)| v.as_ref().contains('\0')) {
+        return Err(unrepresentable(Shell::Nu, name, "a NUL byte"));
+    }
+    let sets = |name: &str| vars.iter().any(|(n, _)| *n == name);
+    let names: Vec<&str> = vars.iter().map(|(n, _)| *n).collect();
+    let joined = names.join(" ");
+    let mut entries: Vec<(&str, Option<&str>)> =
+        vars.iter().map(|(n, v)| (*n, Some(v.as_ref()))).collect();
+    if record {
+        entries.extend(
+            MANAGED
+                .iter()
+                .filter(|n| !sets(n) && inherited.listed(n))
+                .map(|n| (*n, None)),
+        );
+        entries.push((RECORD, Some(&joined)));
+    }
+    Ok(format!("{}\n", nu_record(&entries)))
 }
 
 fn unrepresentable(shell: Shell, name: &str, what: &str) -> Error {
