@@ -529,14 +529,15 @@ fn user_handler_runs_with_the_last_status(sh: Sh) {
         },
     );
     assert!(t.prompt().contains("PC<0>"));
-    let out = t.run("false");
+    let fail = if sh == Sh::Nu { "^false" } else { "false" };
+    let out = t.run(fail);
     assert!(out.contains("PC<1>"), "{out:?}");
     let out = t.run("true");
     assert!(out.contains("PC<0>"), "{out:?}");
 
     t.pty
         .send_line(&format!(
-            "{}; false",
+            "{}; {fail}",
             export(sh, "AWS_SESSION_EXPIRATION", LAPSED)
         ))
         .unwrap();
@@ -1071,7 +1072,10 @@ fn forms_leave_the_shell_as_found(sh: Sh, form: Form) {
         "{sh:?} {form:?}: {out:?}"
     );
     // The user's variables are still exported, for the commands run from this shell.
-    let child = t.run("echo \" $(env | grep -E '^(AWS|MFAENV)_' | sort | tr '\\n' ' ')\"");
+    let child = t.run(match sh {
+        Sh::Nu => "print (' ' + (^env | lines | where {|l| $l =~ '^(AWS|MFAENV)_' } | sort | str join ' ') + ' ')",
+        _ => "echo \" $(env | grep -E '^(AWS|MFAENV)_' | sort | tr '\\n' ' ')\"",
+    });
     let child = child
         .lines()
         .find(|l| l.starts_with(" AWS_"))
@@ -1205,7 +1209,10 @@ fn decline_restores_what_the_user_had(sh: Sh) {
     t.prompt();
     assert_eq!(t.var("AWS_ACCESS_KEY_ID"), SESSION_KEY_ID);
     // Not from the cache this time, so that there is a question to decline.
-    t.run("rm -r \"$XDG_CACHE_HOME/mfaenv\"");
+    t.run(match sh {
+        Sh::Nu => "rm -r ($env.XDG_CACHE_HOME | path join mfaenv)",
+        _ => "rm -r \"$XDG_CACHE_HOME/mfaenv\"",
+    });
     t.pty
         .send_line(&export(sh, "AWS_SESSION_EXPIRATION", LAPSED))
         .unwrap();
@@ -1434,4 +1441,86 @@ fn nu_loaded_twice_installs_once() {
 #[test]
 fn nu_huge_margin_is_clamped() {
     huge_margin_is_clamped_with_one_warning(Sh::Nu);
+}
+
+#[test]
+fn nu_keeps_pre_prompt_hooks_and_last_exit_code() {
+    user_handler_runs_with_the_last_status(Sh::Nu);
+}
+
+#[test]
+fn nu_hook_forms_leave_the_shell_as_found() {
+    hook_forms(Sh::Nu);
+}
+
+#[test]
+fn nu_decline_restores_the_users_values() {
+    decline_restores_what_the_user_had(Sh::Nu);
+}
+
+#[test]
+fn nu_explicit_shell_prints_never_applies() {
+    explicit_shell_prints_and_never_applies(Sh::Nu);
+}
+
+#[test]
+fn nu_option_like_profiles_are_never_evaluated() {
+    option_like_profiles_are_never_evaluated(Sh::Nu);
+}
+
+/// The README's nu forms (`--shell nu | from json | load-env`, `hide-env`), with the hook
+/// loaded and without: the session reaches child processes, a switch to a profile without a
+/// region drops the old region, and the unset form removes every variable `use` set.
+fn nu_readme_forms(hook: bool) {
+    if !Sh::Nu.present() {
+        return;
+    }
+    let f = Fixture::new();
+    let mut t = Term::start(
+        &f,
+        Sh::Nu,
+        Setup {
+            no_hook: !hook,
+            ..Setup::default()
+        },
+    );
+    let (use_foobar, use_noregion, unset) = readme_forms(Sh::Nu);
+    let child = "print (' ' + (^env | lines | where {|l| $l =~ '^(AWS|MFAENV)_' } | sort | str join ' ') + ' ')";
+    let mut out = t.prompt();
+    out += &t.run(&use_foobar);
+    let env = t.run(child);
+    assert!(
+        env.contains(&format!(" AWS_ACCESS_KEY_ID={SESSION_KEY_ID} "))
+            && env.contains(" AWS_REGION=eu-west-1 ")
+            && env.contains(" MFAENV_PROFILE=foobar "),
+        "hook {hook}: {env:?}"
+    );
+    out += &t.run(&use_noregion);
+    let env = t.run(child);
+    assert!(
+        env.contains(" MFAENV_PROFILE=noregion ") && !env.contains("AWS_REGION"),
+        "hook {hook}: {env:?}"
+    );
+    out += &t.run(&unset);
+    let env = t.run(child);
+    let env = env
+        .lines()
+        .find(|l| l.starts_with(" AWS_"))
+        .unwrap_or_else(|| panic!("{env:?}"));
+    for gone in ["AWS_ACCESS", "AWS_SESSION", "AWS_SECRET", "MFAENV"] {
+        assert!(!env.contains(gone), "hook {hook}: {env:?}");
+    }
+    assert!(!out.contains("Error") && !out.contains("error"), "{out:?}");
+    assert_no_secret(&out);
+    t.exit();
+}
+
+#[test]
+fn nu_readme_forms_work_with_the_hook() {
+    nu_readme_forms(true);
+}
+
+#[test]
+fn nu_readme_forms_work_without_the_hook() {
+    nu_readme_forms(false);
 }
