@@ -2,8 +2,7 @@
 
 use crate::cache::{self, Cache, Kind};
 use crate::cli::{
-    Cli, Command, CredentialProcessArgs, ExecArgs, LogoutArgs, SetupArgs, ShellArg,
-    UseArgs,
+    Cli, Command, CredentialProcessArgs, ExecArgs, LogoutArgs, SetupArgs, ShellArg, UseArgs,
 };
 use crate::error::{Error, Result};
 use crate::log::Log;

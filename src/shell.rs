@@ -382,7 +382,12 @@ fn powershell_listed(name: &str) -> String {
 fn nu_record(vars: &[(&str, Option<&str>)]) -> String {
     let map: serde_json::Map<String, serde_json::Value> = vars
         .iter()
-        .map(|(n, v)| ((*n).to_owned(), v.map_or(serde_json::Value::Null, Into::into)))
+        .map(|(n, v)| {
+            (
+                (*n).to_owned(),
+                v.map_or(serde_json::Value::Null, Into::into),
+            )
+        })
         .collect();
     serde_json::Value::Object(map).to_string()
 }
@@ -391,7 +396,11 @@ fn nu_record(vars: &[(&str, Option<&str>)]) -> String {
 /// `record`, and `null` for each variable an earlier `use` set that this one does not (a
 /// previous profile's region). Saving and giving back the user's own values is the nu hook's
 /// work: only nu code can keep a value from child processes (a record-typed `$env` entry).
-fn nu_use<S: AsRef<str>>(vars: &[(&str, S)], inherited: &Inherited, record: bool) -> Result<String> {
+fn nu_use<S: AsRef<str>>(
+    vars: &[(&str, S)],
+    inherited: &Inherited,
+    record: bool,
+) -> Result<String> {
     if let Some((name, _)) = vars.iter().find(|(_, v)| v.as_ref().contains('\0')) {
         return Err(unrepresentable(Shell::Nu, name, "a NUL byte"));
     }
@@ -542,6 +551,7 @@ pub fn parent_process_name() -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::ValueEnum;
 
     #[test]
     fn names_and_process_names_map_to_shells() {
@@ -628,14 +638,13 @@ mod tests {
 
     #[test]
     fn nul_is_refused_by_every_shell() {
-        for shell in [
-            Shell::Bash,
-            Shell::Zsh,
-            Shell::Fish,
-            Shell::PowerShell,
-            Shell::Cmd,
-        ] {
+        for shell in Shell::value_variants() {
             assert!(shell.export("X", "a\0b").is_err());
+            assert!(
+                shell
+                    .use_script(&[("X", "a\0b")], &Inherited::default())
+                    .is_err()
+            );
         }
     }
 
@@ -645,6 +654,133 @@ mod tests {
             let line = shell.export("X", "a\nb\r\nc").unwrap();
             assert_eq!(line.matches('\n').count(), 1, "{shell:?}: {line}");
         }
+    }
+
+    /// Every file in shell/ is the hook of exactly one init target, and every wrapper applies
+    /// exactly the script verbs, spelled in its own shell's syntax.
+    #[test]
+    fn every_file_in_shell_dir_is_one_targets_and_applies_the_script_verbs() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("shell");
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|name| !name.starts_with('.'))
+            .collect();
+        files.sort();
+        let mut targets: Vec<&str> = InitTarget::value_variants()
+            .iter()
+            .map(|t| t.hook_file())
+            .collect();
+        targets.sort();
+        assert_eq!(files, targets);
+        for target in InitTarget::value_variants() {
+            let text = std::fs::read_to_string(dir.join(target.hook_file())).unwrap();
+            assert_eq!(text, target.hook(), "{target:?}");
+            let v = SCRIPT_VERBS;
+            let list = match target {
+                InitTarget::Shell(Shell::Bash | Shell::Zsh) => v.join(" | ") + ")",
+                InitTarget::Shell(Shell::Fish) => format!("case {}\n", v.join(" ")),
+                InitTarget::Shell(Shell::PowerShell) => format!("'{}'", v.join("', '")),
+                InitTarget::Shell(Shell::Cmd) => format!("in ({}) do", v.join(" ")),
+                InitTarget::Shell(Shell::Nu) => format!("not-in [{}]", v.join(" ")),
+                // Clink wraps nothing: it renews with `use` and drops with `unset`.
+                InitTarget::Clink => {
+                    assert!(text.contains("apply(\"use\"") && text.contains("apply(\"unset\")"));
+                    continue;
+                }
+            };
+            assert!(text.contains(&list), "{target:?} lacks {list:?}");
+        }
+    }
+
+    /// The Lua patterns the Clink script reads cmd's output with match every line `use` and
+    /// `unset` print for cmd, and give back the names and values as they are.
+    #[test]
+    fn clink_patterns_read_cmd_output() {
+        let lua = InitTarget::Clink.hook();
+        let set = r#"'^set "([%w_]+)=(.*)"$'"#;
+        let unset = r#""^set ([%w_]+)=$""#;
+        assert!(lua.contains(set) && lua.contains(unset));
+        let to_regex = |p: &str| {
+            let r = p[1..p.len() - 1].replace("%w", "A-Za-z0-9");
+            assert!(!r.contains('%'), "{r}");
+            rexpect::reader::Regex::new(&r).unwrap()
+        };
+        let (set, unset) = (to_regex(set), to_regex(unset));
+        let vars = [
+            ("AWS_ACCESS_KEY_ID", "ASIA0123"),
+            ("AWS_SECRET_ACCESS_KEY", "a+b/c=d (e)"),
+            ("AWS_REGION", "eu-west-1"),
+            ("MFAENV_PROFILE", "foo bar"),
+        ];
+        let inherited = Inherited::read(|n| {
+            [
+                (
+                    "MFAENV_VARS",
+                    "AWS_REGION AWS_DEFAULT_REGION MFAENV_PROFILE",
+                ),
+                ("MFAENV_PROFILE", "old"),
+                ("MFAENV_SAVED_AWS_DEFAULT_REGION", "us-east-2"),
+            ]
+            .iter()
+            .find(|(k, _)| *k == n)
+            .map(|(_, v)| v.to_string())
+        });
+        let script = Shell::Cmd.use_script(&vars, &inherited).unwrap()
+            + &Shell::Cmd.restore_script(&inherited);
+        let mut seen = Vec::new();
+        for line in script.lines() {
+            if let Some(c) = set.captures(line) {
+                seen.push((c[1].to_owned(), c[2].to_owned()));
+            } else {
+                assert!(unset.is_match(line), "Clink cannot read {line:?}");
+            }
+        }
+        for (name, value) in vars {
+            assert!(
+                seen.contains(&(name.to_owned(), value.to_owned())),
+                "{name}"
+            );
+        }
+        assert!(seen.contains(&("AWS_DEFAULT_REGION".to_owned(), "us-east-2".to_owned())));
+    }
+
+    /// nu gets JSON: each value comes back byte for byte through a JSON parser, whatever it
+    /// holds; a variable an earlier `use` set that this one does not is `null`; the unset
+    /// script is the list of names `use` set, for `hide-env`.
+    #[test]
+    fn nu_scripts_are_json_data() {
+        let hostile = "it's \"$(id)\" `id` \\ \n\r\t\x1b]0;x\x07 %PATH% ! ^ é \u{2028} {a: 1}";
+        let inherited = Inherited::read(|n| match n {
+            "MFAENV_VARS" => Some("AWS_ACCESS_KEY_ID AWS_REGION MFAENV_PROFILE".into()),
+            _ => None,
+        });
+        let script = Shell::Nu
+            .use_script(
+                &[("AWS_ACCESS_KEY_ID", hostile), ("MFAENV_PROFILE", "p")],
+                &inherited,
+            )
+            .unwrap();
+        assert_eq!(script.matches('\n').count(), 1, "{script}");
+        let v: serde_json::Value = serde_json::from_str(&script).unwrap();
+        assert_eq!(v["AWS_ACCESS_KEY_ID"], hostile);
+        assert_eq!(v["AWS_REGION"], serde_json::Value::Null);
+        assert_eq!(v["MFAENV_VARS"], "AWS_ACCESS_KEY_ID MFAENV_PROFILE");
+        assert!(v.get("AWS_DEFAULT_REGION").is_none(), "{v}");
+        let unset: Vec<String> =
+            serde_json::from_str(&Shell::Nu.restore_script(&inherited)).unwrap();
+        assert_eq!(
+            unset,
+            [
+                "AWS_ACCESS_KEY_ID",
+                "AWS_REGION",
+                "MFAENV_PROFILE",
+                "MFAENV_VARS"
+            ]
+        );
+        assert_eq!(Shell::from_name("nu"), Some(Shell::Nu));
+        assert_eq!(Shell::from_name("/usr/bin/nu"), Some(Shell::Nu));
+        assert_eq!(detect(None, Some("nu")), (Shell::Nu, None));
     }
 
     #[test]
@@ -670,11 +806,19 @@ mod tests {
                 .contains("$Env:MFAENV_SHELL = 'powershell'")
         );
         assert!(Shell::Cmd.hook().contains("MFAENV_SHELL=cmd"));
-        assert!(Shell::CLINK_HOOK.contains("--shell cmd"));
-        for hook in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::PowerShell]
-            .map(Shell::hook)
-            .into_iter()
-            .chain([Shell::CLINK_HOOK])
+        let clink = InitTarget::Clink.hook();
+        assert!(clink.contains("--shell cmd"));
+        assert!(Shell::Nu.hook().contains("with-env {MFAENV_SHELL: nu}"));
+        for hook in [
+            Shell::Bash,
+            Shell::Zsh,
+            Shell::Fish,
+            Shell::PowerShell,
+            Shell::Nu,
+        ]
+        .map(Shell::hook)
+        .into_iter()
+        .chain([clink])
         {
             assert!(hook.contains("MFAENV_PROFILE") && hook.contains("MFAENV_REFRESH_MARGIN"));
         }

@@ -4,8 +4,8 @@ mod common;
 
 use common::fake_sts::{self, GOOD_CODE, SESSION_KEY_ID};
 use common::*;
-use rexpect::reader::{Options, Regex};
 use rexpect::ReadUntil;
+use rexpect::reader::{Options, Regex};
 use rexpect::session::{PtySession, spawn_with_options};
 use std::path::Path;
 use std::process::Command;
@@ -49,7 +49,9 @@ impl Sh {
     fn show(self, name: &str) -> String {
         match self {
             Sh::Fish => format!("printf 'V''AL<%s>\\n' \"${name}\""),
-            Sh::Nu => format!("print ('V' + 'AL<' + ($env.{name}? | default '' | into string) + '>')"),
+            Sh::Nu => {
+                format!("print ('V' + 'AL<' + ($env.{name}? | default '' | into string) + '>')")
+            }
             _ => format!("printf 'V''AL<%s>\\n' \"${{{name}-}}\""),
         }
     }
@@ -313,7 +315,9 @@ fn user_handler(sh: Sh) -> &'static str {
         Sh::Bash => r#"PROMPT_COMMAND='printf "P""C<%s>\n" "$?"'"#,
         Sh::Zsh => "_user_hook() { printf 'P''C<%s>\\n' \"$?\" }\nprecmd_functions+=(_user_hook)",
         Sh::Fish => "function user_hook --on-event fish_prompt; printf 'P''C<%s>\\n' $status; end",
-        Sh::Nu => "$env.config.hooks.pre_prompt = ($env.config.hooks.pre_prompt | append {|| print ('P' + 'C<' + ($env.LAST_EXIT_CODE | into string) + '>') })",
+        Sh::Nu => {
+            "$env.config.hooks.pre_prompt = ($env.config.hooks.pre_prompt | append {|| print ('P' + 'C<' + ($env.LAST_EXIT_CODE | into string) + '>') })"
+        }
     }
 }
 
@@ -611,7 +615,9 @@ fn loading_twice_installs_once(sh: Sh) {
         Sh::Bash => "printf 'V''AL<%s>\\n' \"${PROMPT_COMMAND[*]}\"",
         Sh::Zsh => "printf 'V''AL<%s>\\n' \"${precmd_functions[*]}\"",
         Sh::Fish => "printf 'V''AL<%s>\\n' (functions --handlers-type generic | string join ' ')",
-        Sh::Nu => "print ('V' + 'AL<' + ($env.config.hooks.pre_prompt | each {|h| view source $h } | str join ' ') + '>')",
+        Sh::Nu => {
+            "print ('V' + 'AL<' + ($env.config.hooks.pre_prompt | each {|h| view source $h } | str join ' ') + '>')"
+        }
     };
     let out = t.run(installed);
     assert_eq!(out.matches("mfaenv_hook").count(), 1, "{out:?}");
@@ -789,6 +795,7 @@ fn init_prints_the_files_in_shell_dir() {
         ("pwsh", "mfaenv.ps1"),
         ("cmd", "mfaenv.cmd"),
         ("clink", "mfaenv.lua"),
+        ("nu", "mfaenv.nu"),
     ] {
         let run = f.run(&["init", shell]);
         assert_eq!(run.code, Some(0), "{run:#?}");
