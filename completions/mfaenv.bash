@@ -345,7 +345,7 @@ _mfaenv() {
             return 0
             ;;
         mfaenv__subcmd__init)
-            opts="-v -q -h -V --verbose --quiet --help --version bash zsh fish powershell cmd clink"
+            opts="-v -q -h -V --verbose --quiet --help --version bash zsh fish powershell cmd nu clink"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -380,7 +380,7 @@ _mfaenv() {
             fi
             case "${prev}" in
                 --shell)
-                    COMPREPLY=($(compgen -W "bash zsh fish powershell cmd" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "bash zsh fish powershell cmd nu" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -430,7 +430,7 @@ _mfaenv() {
             fi
             case "${prev}" in
                 --shell)
-                    COMPREPLY=($(compgen -W "bash zsh fish powershell cmd" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "bash zsh fish powershell cmd nu" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -448,7 +448,7 @@ _mfaenv() {
             fi
             case "${prev}" in
                 --shell)
-                    COMPREPLY=($(compgen -W "bash zsh fish powershell cmd" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "bash zsh fish powershell cmd nu" -- "${cur}"))
                     return 0
                     ;;
                 --token-code)
