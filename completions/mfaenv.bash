@@ -445,7 +445,7 @@ _mfaenv() {
             return 0
             ;;
         mfaenv__subcmd__init)
-            opts="-v -q -h -V --verbose --quiet --help --version bash zsh fish powershell cmd clink"
+            opts="-v -q -h -V --verbose --quiet --help --version bash zsh fish powershell cmd nu clink"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -480,7 +480,7 @@ _mfaenv() {
             fi
             case "${prev}" in
                 --shell)
-                    COMPREPLY=($(compgen -W "bash zsh fish powershell cmd" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "bash zsh fish powershell cmd nu" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -544,7 +544,7 @@ _mfaenv() {
             fi
             case "${prev}" in
                 --shell)
-                    COMPREPLY=($(compgen -W "bash zsh fish powershell cmd" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "bash zsh fish powershell cmd nu" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -562,7 +562,7 @@ _mfaenv() {
             fi
             case "${prev}" in
                 --shell)
-                    COMPREPLY=($(compgen -W "bash zsh fish powershell cmd" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "bash zsh fish powershell cmd nu" -- "${cur}"))
                     return 0
                     ;;
                 --token-code)

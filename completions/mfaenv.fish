@@ -46,7 +46,8 @@ complete -c mfaenv -n "__fish_mfaenv_using_subcommand use" -l shell -d 'The shel
 zsh\t'Z shell'
 fish\t'fish'
 powershell\t'Windows PowerShell and PowerShell (pwsh)'
-cmd\t'Windows cmd.exe'"
+cmd\t'Windows cmd.exe'
+nu\t'Nushell: the scripts are JSON data, applied with `load-env` and `hide-env`'"
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand use" -l token-code -d 'The 6-digit code, for scripts (else mfa_process, else asked on the terminal)' -r
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand use" -l serial-number -d 'The MFA device\'s ARN or serial [default: the profile\'s mfa_serial]' -r
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand use" -l duration -d 'How long the MFA session lasts: 900 to 129600 seconds, or 90m, 12h [default: 12h]' -r
@@ -61,7 +62,8 @@ complete -c mfaenv -n "__fish_mfaenv_using_subcommand unset" -l shell -d 'The sh
 zsh\t'Z shell'
 fish\t'fish'
 powershell\t'Windows PowerShell and PowerShell (pwsh)'
-cmd\t'Windows cmd.exe'"
+cmd\t'Windows cmd.exe'
+nu\t'Nushell: the scripts are JSON data, applied with `load-env` and `hide-env`'"
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand unset" -s v -l verbose -d 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand unset" -s q -l quiet -d 'Print no notices, only errors'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand unset" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -78,7 +80,8 @@ complete -c mfaenv -n "__fish_mfaenv_using_subcommand logout" -l shell -d 'The s
 zsh\t'Z shell'
 fish\t'fish'
 powershell\t'Windows PowerShell and PowerShell (pwsh)'
-cmd\t'Windows cmd.exe'"
+cmd\t'Windows cmd.exe'
+nu\t'Nushell: the scripts are JSON data, applied with `load-env` and `hide-env`'"
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand logout" -l all -d 'Drop every cached session'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand logout" -s v -l verbose -d 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand logout" -s q -l quiet -d 'Print no notices, only errors'

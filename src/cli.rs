@@ -1,7 +1,7 @@
 //! The command line, as clap sees it (also the source of the completion scripts).
 
 use crate::session::SessionDuration;
-use crate::shell::Shell;
+use crate::shell::{InitTarget, Shell};
 use clap::{Args, Parser, Subcommand};
 
 const EXAMPLES: &str = "\
@@ -77,7 +77,8 @@ Examples:
   mfaenv init fish | source                          in ~/.config/fish/config.fish
   Invoke-Expression (& mfaenv init powershell | Out-String)   in $PROFILE, after any prompt theme
   mfaenv init cmd > %USERPROFILE%\\bin\\mfaenv.cmd     a folder on PATH ahead of mfaenv.exe's
-  mfaenv init clink > %LOCALAPPDATA%\\clink\\mfaenv.lua   re-prompt in cmd.exe with Clink";
+  mfaenv init clink > %LOCALAPPDATA%\\clink\\mfaenv.lua   re-prompt in cmd.exe with Clink
+  mfaenv init nu | save -f ($nu.user-autoload-dirs | first | path join mfaenv.nu)   nushell, once";
 
 const COMPLETIONS_EXAMPLES: &str = "\
 Examples:
@@ -150,25 +151,7 @@ pub enum Command {
 pub struct InitArgs {
     /// The shell to hook into; clink prints the Lua script that refreshes sessions in cmd.exe
     #[arg(value_enum, value_name = "SHELL")]
-    pub shell: HookShell,
-}
-
-/// What `mfaenv init` prints a hook for: the shells, and Clink for cmd.exe's prompt.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum HookShell {
-    /// GNU bash.
-    Bash,
-    /// Z shell.
-    Zsh,
-    /// fish.
-    Fish,
-    /// Windows PowerShell and PowerShell (pwsh).
-    #[value(name = "powershell", alias = "pwsh")]
-    PowerShell,
-    /// The cmd.exe wrapper script (mfaenv.cmd).
-    Cmd,
-    /// The Clink script for cmd.exe's prompt (mfaenv.lua).
-    Clink,
+    pub shell: InitTarget,
 }
 
 /// Options of `mfaenv completions`.

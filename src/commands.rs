@@ -2,8 +2,7 @@
 
 use crate::cache::{self, Cache, Kind};
 use crate::cli::{
-    Cli, Command, CredentialProcessArgs, ExecArgs, HookShell, LogoutArgs, SetupArgs, ShellArg,
-    UseArgs,
+    Cli, Command, CredentialProcessArgs, ExecArgs, LogoutArgs, SetupArgs, ShellArg, UseArgs,
 };
 use crate::error::{Error, Result};
 use crate::log::Log;
@@ -70,15 +69,7 @@ pub fn run(cli: Cli) -> Result<Output> {
             exec(args, &session)
         }
         Command::Init(args) => Ok(Output {
-            stdout: match args.shell {
-                HookShell::Bash => Shell::Bash.hook(),
-                HookShell::Zsh => Shell::Zsh.hook(),
-                HookShell::Fish => Shell::Fish.hook(),
-                HookShell::PowerShell => Shell::PowerShell.hook(),
-                HookShell::Cmd => Shell::Cmd.hook(),
-                HookShell::Clink => Shell::CLINK_HOOK,
-            }
-            .to_owned(),
+            stdout: args.shell.hook().to_owned(),
             ..Output::default()
         }),
         Command::Completions(args) => {

@@ -19,7 +19,13 @@ pub enum Shell {
     PowerShell,
     /// Windows cmd.exe.
     Cmd,
+    /// Nushell: the scripts are JSON data, applied with `load-env` and `hide-env`.
+    Nu,
 }
+
+/// The verbs whose output is a script for the shell (they take `--shell`): every wrapper in
+/// `shell/` applies exactly these, and passes every other command through.
+pub const SCRIPT_VERBS: [&str; 3] = ["use", "unset", "logout"];
 
 /// Characters cmd.exe cannot carry safely through `for /f … do @%i` and `set "NAME=v"`.
 const CMD_UNSAFE: &[char] = &['"', '%', '!', '^', '&', '|', '<', '>'];
@@ -40,6 +46,7 @@ impl Shell {
             "fish" => Some(Shell::Fish),
             "powershell" | "pwsh" => Some(Shell::PowerShell),
             "cmd" => Some(Shell::Cmd),
+            "nu" => Some(Shell::Nu),
             _ => None,
         }
     }
@@ -52,6 +59,7 @@ impl Shell {
             Shell::Fish => "fish",
             Shell::PowerShell => "powershell",
             Shell::Cmd => "cmd",
+            Shell::Nu => "nu",
         }
     }
 
@@ -71,6 +79,7 @@ impl Shell {
                 }
                 format!("set \"{name}={value}\"\n")
             }
+            Shell::Nu => format!("{}\n", nu_record(&[(name, Some(value))])),
         })
     }
 
@@ -81,11 +90,15 @@ impl Shell {
             Shell::Fish => format!("set -e {name}\n"),
             Shell::PowerShell => format!("Remove-Item Env:{name} -ErrorAction SilentlyContinue\n"),
             Shell::Cmd => format!("set {name}=\n"),
+            Shell::Nu => format!("{}\n", serde_json::json!([name])),
         }
     }
 
     /// The script that sets every `(name, value)` pair, or the first value this shell cannot hold.
     pub fn export_script<S: AsRef<str>>(self, vars: &[(&str, S)]) -> Result<String> {
+        if self == Shell::Nu {
+            return nu_use(vars, &Inherited::default(), false);
+        }
         vars.iter()
             .map(|(name, value)| self.export(name, value.as_ref()))
             .collect()
@@ -93,6 +106,9 @@ impl Shell {
 
     /// The script that removes every name in `names`.
     pub fn unset_script(self, names: &[&str]) -> String {
+        if self == Shell::Nu {
+            return format!("{}\n", serde_json::json!(names));
+        }
         names.iter().map(|name| self.unset(name)).collect()
     }
 
@@ -106,6 +122,9 @@ impl Shell {
         vars: &[(&str, S)],
         inherited: &Inherited,
     ) -> Result<String> {
+        if self == Shell::Nu {
+            return nu_use(vars, inherited, true);
+        }
         let sets = |name: &str| vars.iter().any(|(n, _)| *n == name);
         let mut script = String::new();
         for name in MANAGED.iter().filter(|n| sets(n)) {
@@ -134,6 +153,16 @@ impl Shell {
     /// The script `unset` prints: every variable mfaenv set goes back to what it was before the
     /// first `use` (restored, or removed when it was not set); the rest are left alone.
     pub fn restore_script(self, inherited: &Inherited) -> String {
+        if self == Shell::Nu {
+            // The names for `hide-env`; the nu hook gives back what it saved of them instead.
+            let mut names: Vec<&str> = MANAGED
+                .iter()
+                .copied()
+                .filter(|n| inherited.listed(n))
+                .collect();
+            names.push(RECORD);
+            return self.unset_script(&names);
+        }
         let mut script: String = MANAGED.iter().map(|n| self.restore(n, inherited)).collect();
         script.push_str(&self.unset(RECORD));
         script.push_str(self.succeed());
@@ -177,7 +206,7 @@ impl Shell {
                     None => String::new(),
                 }
             }
-            Shell::Cmd => String::new(),
+            Shell::Cmd | Shell::Nu => String::new(),
         }
     }
 
@@ -213,15 +242,12 @@ impl Shell {
                     None => back,
                 }
             }
-            Shell::Cmd => self.unset(name),
+            Shell::Cmd | Shell::Nu => self.unset(name),
         }
     }
 
-    /// The Clink script that refreshes a lapsed session at cmd.exe's prompt.
-    pub const CLINK_HOOK: &'static str = include_str!("../shell/mfaenv.lua");
-
-    /// The hook `mfaenv init` prints: the `mfaenv` wrapper and the prompt check (for cmd, the
-    /// wrapper script alone; its prompt check is [`Shell::CLINK_HOOK`]).
+    /// The hook `mfaenv init` prints for this shell: the `mfaenv` wrapper and the prompt check
+    /// (for cmd, the wrapper script alone; its prompt check is [`InitTarget::Clink`]'s).
     pub fn hook(self) -> &'static str {
         match self {
             Shell::Bash => include_str!("../shell/mfaenv.bash"),
@@ -229,6 +255,70 @@ impl Shell {
             Shell::Fish => include_str!("../shell/mfaenv.fish"),
             Shell::PowerShell => include_str!("../shell/mfaenv.ps1"),
             Shell::Cmd => include_str!("../shell/mfaenv.cmd"),
+            Shell::Nu => include_str!("../shell/mfaenv.nu"),
+        }
+    }
+
+    /// The file in `shell/` that [`Shell::hook`] embeds.
+    pub fn hook_file(self) -> &'static str {
+        match self {
+            Shell::Bash => "mfaenv.bash",
+            Shell::Zsh => "mfaenv.zsh",
+            Shell::Fish => "mfaenv.fish",
+            Shell::PowerShell => "mfaenv.ps1",
+            Shell::Cmd => "mfaenv.cmd",
+            Shell::Nu => "mfaenv.nu",
+        }
+    }
+}
+
+/// What `mfaenv init` prints a hook for: every [`Shell`] (so a new shell is a new target with
+/// nothing else to add), and Clink, the prompt half of cmd.exe's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InitTarget {
+    /// The wrapper and prompt check of a shell.
+    Shell(Shell),
+    /// The Clink script that renews lapsed sessions at cmd.exe's prompt.
+    Clink,
+}
+
+impl InitTarget {
+    /// The script `mfaenv init` prints.
+    pub fn hook(self) -> &'static str {
+        match self {
+            InitTarget::Shell(shell) => shell.hook(),
+            InitTarget::Clink => include_str!("../shell/mfaenv.lua"),
+        }
+    }
+
+    /// The file in `shell/` that [`InitTarget::hook`] embeds.
+    pub fn hook_file(self) -> &'static str {
+        match self {
+            InitTarget::Shell(shell) => shell.hook_file(),
+            InitTarget::Clink => "mfaenv.lua",
+        }
+    }
+}
+
+impl clap::ValueEnum for InitTarget {
+    fn value_variants<'a>() -> &'a [Self] {
+        static TARGETS: std::sync::OnceLock<Vec<InitTarget>> = std::sync::OnceLock::new();
+        TARGETS.get_or_init(|| {
+            <Shell as clap::ValueEnum>::value_variants()
+                .iter()
+                .map(|s| InitTarget::Shell(*s))
+                .chain([InitTarget::Clink])
+                .collect()
+        })
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        match self {
+            InitTarget::Shell(shell) => clap::ValueEnum::to_possible_value(shell),
+            InitTarget::Clink => Some(
+                clap::builder::PossibleValue::new("clink")
+                    .help("The Clink script for cmd.exe's prompt (mfaenv.lua)"),
+            ),
         }
     }
 }
@@ -296,6 +386,51 @@ fn powershell_listed(name: &str) -> String {
     format!(
         "(\" $Env:{RECORD} \" -clike '* {name} *') -or ($null -eq $Env:{RECORD} -and $Env:MFAENV_PROFILE)"
     )
+}
+
+/// A record for nu's `load-env`, as one line of JSON: nu reads it as data, so no value can
+/// become code, and serde_json's escapes give every string back byte for byte. `None` is
+/// `null`, which nu keeps from child processes: a variable to drop (the nu hook hides it).
+fn nu_record(vars: &[(&str, Option<&str>)]) -> String {
+    let map: serde_json::Map<String, serde_json::Value> = vars
+        .iter()
+        .map(|(n, v)| {
+            (
+                (*n).to_owned(),
+                v.map_or(serde_json::Value::Null, Into::into),
+            )
+        })
+        .collect();
+    serde_json::Value::Object(map).to_string()
+}
+
+/// The record `use` prints for nu: the session's variables, the [`RECORD`] of their names when
+/// `record`, and `null` for each variable an earlier `use` set that this one does not (a
+/// previous profile's region). Saving and giving back the user's own values is the nu hook's
+/// work: only nu code can keep a value from child processes (a record-typed `$env` entry).
+fn nu_use<S: AsRef<str>>(
+    vars: &[(&str, S)],
+    inherited: &Inherited,
+    record: bool,
+) -> Result<String> {
+    if let Some((name, _)) = vars.iter().find(|(_, v)| v.as_ref().contains('\0')) {
+        return Err(unrepresentable(Shell::Nu, name, "a NUL byte"));
+    }
+    let sets = |name: &str| vars.iter().any(|(n, _)| *n == name);
+    let names: Vec<&str> = vars.iter().map(|(n, _)| *n).collect();
+    let joined = names.join(" ");
+    let mut entries: Vec<(&str, Option<&str>)> =
+        vars.iter().map(|(n, v)| (*n, Some(v.as_ref()))).collect();
+    if record {
+        entries.extend(
+            MANAGED
+                .iter()
+                .filter(|n| !sets(n) && inherited.listed(n))
+                .map(|n| (*n, None)),
+        );
+        entries.push((RECORD, Some(&joined)));
+    }
+    Ok(format!("{}\n", nu_record(&entries)))
 }
 
 fn unrepresentable(shell: Shell, name: &str, what: &str) -> Error {
@@ -428,6 +563,7 @@ pub fn parent_process_name() -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::ValueEnum;
 
     #[test]
     fn names_and_process_names_map_to_shells() {
@@ -514,14 +650,13 @@ mod tests {
 
     #[test]
     fn nul_is_refused_by_every_shell() {
-        for shell in [
-            Shell::Bash,
-            Shell::Zsh,
-            Shell::Fish,
-            Shell::PowerShell,
-            Shell::Cmd,
-        ] {
+        for shell in Shell::value_variants() {
             assert!(shell.export("X", "a\0b").is_err());
+            assert!(
+                shell
+                    .use_script(&[("X", "a\0b")], &Inherited::default())
+                    .is_err()
+            );
         }
     }
 
@@ -531,6 +666,133 @@ mod tests {
             let line = shell.export("X", "a\nb\r\nc").unwrap();
             assert_eq!(line.matches('\n').count(), 1, "{shell:?}: {line}");
         }
+    }
+
+    /// Every file in shell/ is the hook of exactly one init target, and every wrapper applies
+    /// exactly the script verbs, spelled in its own shell's syntax.
+    #[test]
+    fn every_file_in_shell_dir_is_one_targets_and_applies_the_script_verbs() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("shell");
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|name| !name.starts_with('.'))
+            .collect();
+        files.sort();
+        let mut targets: Vec<&str> = InitTarget::value_variants()
+            .iter()
+            .map(|t| t.hook_file())
+            .collect();
+        targets.sort();
+        assert_eq!(files, targets);
+        for target in InitTarget::value_variants() {
+            let text = std::fs::read_to_string(dir.join(target.hook_file())).unwrap();
+            assert_eq!(text, target.hook(), "{target:?}");
+            let v = SCRIPT_VERBS;
+            let list = match target {
+                InitTarget::Shell(Shell::Bash | Shell::Zsh) => v.join(" | ") + ")",
+                InitTarget::Shell(Shell::Fish) => format!("case {}\n", v.join(" ")),
+                InitTarget::Shell(Shell::PowerShell) => format!("'{}'", v.join("', '")),
+                InitTarget::Shell(Shell::Cmd) => format!("in ({}) do", v.join(" ")),
+                InitTarget::Shell(Shell::Nu) => format!("not-in [{}]", v.join(" ")),
+                // Clink wraps nothing: it renews with `use` and drops with `unset`.
+                InitTarget::Clink => {
+                    assert!(text.contains("apply(\"use\"") && text.contains("apply(\"unset\")"));
+                    continue;
+                }
+            };
+            assert!(text.contains(&list), "{target:?} lacks {list:?}");
+        }
+    }
+
+    /// The Lua patterns the Clink script reads cmd's output with match every line `use` and
+    /// `unset` print for cmd, and give back the names and values as they are.
+    #[test]
+    fn clink_patterns_read_cmd_output() {
+        let lua = InitTarget::Clink.hook();
+        let set = r#"'^set "([%w_]+)=(.*)"$'"#;
+        let unset = r#""^set ([%w_]+)=$""#;
+        assert!(lua.contains(set) && lua.contains(unset));
+        let to_regex = |p: &str| {
+            let r = p[1..p.len() - 1].replace("%w", "A-Za-z0-9");
+            assert!(!r.contains('%'), "{r}");
+            rexpect::reader::Regex::new(&r).unwrap()
+        };
+        let (set, unset) = (to_regex(set), to_regex(unset));
+        let vars = [
+            ("AWS_ACCESS_KEY_ID", "ASIA0123"),
+            ("AWS_SECRET_ACCESS_KEY", "a+b/c=d (e)"),
+            ("AWS_REGION", "eu-west-1"),
+            ("MFAENV_PROFILE", "foo bar"),
+        ];
+        let inherited = Inherited::read(|n| {
+            [
+                (
+                    "MFAENV_VARS",
+                    "AWS_REGION AWS_DEFAULT_REGION MFAENV_PROFILE",
+                ),
+                ("MFAENV_PROFILE", "old"),
+                ("MFAENV_SAVED_AWS_DEFAULT_REGION", "us-east-2"),
+            ]
+            .iter()
+            .find(|(k, _)| *k == n)
+            .map(|(_, v)| v.to_string())
+        });
+        let script = Shell::Cmd.use_script(&vars, &inherited).unwrap()
+            + &Shell::Cmd.restore_script(&inherited);
+        let mut seen = Vec::new();
+        for line in script.lines() {
+            if let Some(c) = set.captures(line) {
+                seen.push((c[1].to_owned(), c[2].to_owned()));
+            } else {
+                assert!(unset.is_match(line), "Clink cannot read {line:?}");
+            }
+        }
+        for (name, value) in vars {
+            assert!(
+                seen.contains(&(name.to_owned(), value.to_owned())),
+                "{name}"
+            );
+        }
+        assert!(seen.contains(&("AWS_DEFAULT_REGION".to_owned(), "us-east-2".to_owned())));
+    }
+
+    /// nu gets JSON: each value comes back byte for byte through a JSON parser, whatever it
+    /// holds; a variable an earlier `use` set that this one does not is `null`; the unset
+    /// script is the list of names `use` set, for `hide-env`.
+    #[test]
+    fn nu_scripts_are_json_data() {
+        let hostile = "it's \"$(id)\" `id` \\ \n\r\t\x1b]0;x\x07 %PATH% ! ^ é \u{2028} {a: 1}";
+        let inherited = Inherited::read(|n| match n {
+            "MFAENV_VARS" => Some("AWS_ACCESS_KEY_ID AWS_REGION MFAENV_PROFILE".into()),
+            _ => None,
+        });
+        let script = Shell::Nu
+            .use_script(
+                &[("AWS_ACCESS_KEY_ID", hostile), ("MFAENV_PROFILE", "p")],
+                &inherited,
+            )
+            .unwrap();
+        assert_eq!(script.matches('\n').count(), 1, "{script}");
+        let v: serde_json::Value = serde_json::from_str(&script).unwrap();
+        assert_eq!(v["AWS_ACCESS_KEY_ID"], hostile);
+        assert_eq!(v["AWS_REGION"], serde_json::Value::Null);
+        assert_eq!(v["MFAENV_VARS"], "AWS_ACCESS_KEY_ID MFAENV_PROFILE");
+        assert!(v.get("AWS_DEFAULT_REGION").is_none(), "{v}");
+        let unset: Vec<String> =
+            serde_json::from_str(&Shell::Nu.restore_script(&inherited)).unwrap();
+        assert_eq!(
+            unset,
+            [
+                "AWS_ACCESS_KEY_ID",
+                "AWS_REGION",
+                "MFAENV_PROFILE",
+                "MFAENV_VARS"
+            ]
+        );
+        assert_eq!(Shell::from_name("nu"), Some(Shell::Nu));
+        assert_eq!(Shell::from_name("/usr/bin/nu"), Some(Shell::Nu));
+        assert_eq!(detect(None, Some("nu")), (Shell::Nu, None));
     }
 
     #[test]
@@ -556,11 +818,19 @@ mod tests {
                 .contains("$Env:MFAENV_SHELL = 'powershell'")
         );
         assert!(Shell::Cmd.hook().contains("MFAENV_SHELL=cmd"));
-        assert!(Shell::CLINK_HOOK.contains("--shell cmd"));
-        for hook in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::PowerShell]
-            .map(Shell::hook)
-            .into_iter()
-            .chain([Shell::CLINK_HOOK])
+        let clink = InitTarget::Clink.hook();
+        assert!(clink.contains("--shell cmd"));
+        assert!(Shell::Nu.hook().contains("with-env {MFAENV_SHELL: nu}"));
+        for hook in [
+            Shell::Bash,
+            Shell::Zsh,
+            Shell::Fish,
+            Shell::PowerShell,
+            Shell::Nu,
+        ]
+        .map(Shell::hook)
+        .into_iter()
+        .chain([clink])
         {
             assert!(hook.contains("MFAENV_PROFILE") && hook.contains("MFAENV_REFRESH_MARGIN"));
         }

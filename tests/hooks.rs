@@ -4,6 +4,7 @@ mod common;
 
 use common::fake_sts::{self, GOOD_CODE, SESSION_KEY_ID};
 use common::*;
+use rexpect::ReadUntil;
 use rexpect::reader::{Options, Regex};
 use rexpect::session::{PtySession, spawn_with_options};
 use std::path::Path;
@@ -21,6 +22,7 @@ enum Sh {
     Bash,
     Zsh,
     Fish,
+    Nu,
 }
 
 impl Sh {
@@ -29,6 +31,7 @@ impl Sh {
             Sh::Bash => "bash",
             Sh::Zsh => "zsh",
             Sh::Fish => "fish",
+            Sh::Nu => "nu",
         }
     }
 
@@ -46,6 +49,9 @@ impl Sh {
     fn show(self, name: &str) -> String {
         match self {
             Sh::Fish => format!("printf 'V''AL<%s>\\n' \"${name}\""),
+            Sh::Nu => {
+                format!("print ('V' + 'AL<' + ($env.{name}? | default '' | into string) + '>')")
+            }
             _ => format!("printf 'V''AL<%s>\\n' \"${{{name}-}}\""),
         }
     }
@@ -86,6 +92,7 @@ impl Term {
             Sh::Fish => "mfaenv init fish | source\n",
             Sh::Bash => "eval \"$(mfaenv init bash)\"\n",
             Sh::Zsh => "eval \"$(mfaenv init zsh)\"\n",
+            Sh::Nu => "source mfaenv.nu\n",
         };
         let hook = if setup.no_hook {
             String::new()
@@ -106,6 +113,16 @@ impl Term {
                  {}\n{hook}{}\n",
                 setup.before, setup.after
             ),
+            Sh::Nu => format!(
+                "$env.config.show_banner = false\n\
+                 $env.config.shell_integration = {{osc2: false, osc7: false, osc8: false, osc9_9: false, osc133: false, osc633: false, reset_application_mode: false}}\n\
+                 $env.config.bracketed_paste = false\n$env.config.use_kitty_protocol = false\n\
+                 $env.__prompts = 0\n\
+                 $env.config.hooks.pre_prompt = [{{|| $env.__prompts = $env.__prompts + 1 }}]\n\
+                 $env.PROMPT_COMMAND = {{|| $\"PROMPT($env.__prompts)> \" }}\n\
+                 $env.PROMPT_COMMAND_RIGHT = ''\n$env.PROMPT_INDICATOR = ''\n{}\n{hook}{}\n",
+                setup.before, setup.after
+            ),
         };
         let dir = f.path("rc");
         std::fs::create_dir_all(&dir).unwrap();
@@ -114,6 +131,11 @@ impl Term {
             _ => "rc",
         });
         std::fs::write(&rc_file, rc).unwrap();
+        if sh == Sh::Nu {
+            // nu sources files at parse time: the hook is saved once, as the README says.
+            let hook = f.run(&["init", "nu"]);
+            std::fs::write(dir.join("mfaenv.nu"), hook.stdout).unwrap();
+        }
 
         let mut cmd = Command::new(sh.name());
         shell_env(f, &mut cmd);
@@ -126,13 +148,19 @@ impl Term {
             Sh::Fish => cmd
                 .args(["--no-config", "-i", "-C"])
                 .arg(format!("source {}", rc_file.display())),
+            Sh::Nu => cmd
+                .current_dir(&dir)
+                .args(["-n", "-e"])
+                .arg(format!("source {}", rc_file.display())),
         };
         for (k, v) in setup.env {
             cmd.env(k, v);
         }
+        // nu's line editor asks the terminal where the cursor is (ESC [6n) and must see the
+        // question to answer it, so its output is read as it comes.
         let options = Options::new()
             .timeout_ms(Some(TIMEOUT_MS))
-            .strip_ansi_escape_codes(true);
+            .strip_ansi_escape_codes(sh != Sh::Nu);
         let pty = spawn_with_options(cmd, options).unwrap();
         Term {
             sh,
@@ -144,6 +172,26 @@ impl Term {
     /// Waits for the next prompt and returns what came before it.
     fn prompt(&mut self) -> String {
         let found = match self.sh {
+            Sh::Nu => {
+                self.prompts += 1;
+                let prompt = format!("PROMPT{}> ", self.prompts);
+                let mut before = String::new();
+                loop {
+                    let (text, hit) = self
+                        .pty
+                        .exp_any(vec![
+                            ReadUntil::String("\x1b[6n".to_owned()),
+                            ReadUntil::String(prompt.clone()),
+                        ])
+                        .unwrap_or_else(|e| panic!("nu: no prompt: {e}"));
+                    before += &text;
+                    if hit != "\x1b[6n" {
+                        break Ok(before);
+                    }
+                    self.pty.send("\x1b[1;1R").unwrap();
+                    self.pty.flush().unwrap();
+                }
+            }
             Sh::Fish => {
                 self.prompts += 1;
                 self.pty.exp_string(&format!("PROMPT{}> ", self.prompts))
@@ -193,6 +241,9 @@ impl Term {
             .map(|n| match self.sh {
                 Sh::Fish => format!(
                     "if set -q {n}; printf 'V''AL<%s>\\n' \"${n}\"; else; printf 'V''AL<(unset)>\\n'; end"
+                ),
+                Sh::Nu => format!(
+                    "print ('V' + 'AL<' + (if '{n}' in $env {{ $env.{n} | into string }} else {{ '(unset)' }}) + '>')"
                 ),
                 _ => format!("printf 'V''AL<%s>\\n' \"${{{n}-(unset)}}\""),
             })
@@ -252,6 +303,7 @@ fn lapsed_env() -> [(&'static str, &'static str); 3] {
 fn export(sh: Sh, name: &str, value: &str) -> String {
     match sh {
         Sh::Fish => format!("set -gx {name} '{value}'"),
+        Sh::Nu => format!("$env.{name} = '{value}'"),
         _ => format!("export {name}='{value}'"),
     }
 }
@@ -263,6 +315,9 @@ fn user_handler(sh: Sh) -> &'static str {
         Sh::Bash => r#"PROMPT_COMMAND='printf "P""C<%s>\n" "$?"'"#,
         Sh::Zsh => "_user_hook() { printf 'P''C<%s>\\n' \"$?\" }\nprecmd_functions+=(_user_hook)",
         Sh::Fish => "function user_hook --on-event fish_prompt; printf 'P''C<%s>\\n' $status; end",
+        Sh::Nu => {
+            "$env.config.hooks.pre_prompt = ($env.config.hooks.pre_prompt | append {|| print ('P' + 'C<' + ($env.LAST_EXIT_CODE | into string) + '>') })"
+        }
     }
 }
 
@@ -359,6 +414,7 @@ fn valid_session_is_left_alone(sh: Sh) {
     // Without PATH any process the check started would fail loudly (fish needs `date`).
     let after = match sh {
         Sh::Fish => "",
+        Sh::Nu => "$env.PATH = ['/nonexistent']",
         _ => "PATH=/nonexistent",
     };
     let mut t = Term::start(
@@ -477,14 +533,15 @@ fn user_handler_runs_with_the_last_status(sh: Sh) {
         },
     );
     assert!(t.prompt().contains("PC<0>"));
-    let out = t.run("false");
+    let fail = if sh == Sh::Nu { "^false" } else { "false" };
+    let out = t.run(fail);
     assert!(out.contains("PC<1>"), "{out:?}");
     let out = t.run("true");
     assert!(out.contains("PC<0>"), "{out:?}");
 
     t.pty
         .send_line(&format!(
-            "{}; false",
+            "{}; {fail}",
             export(sh, "AWS_SESSION_EXPIRATION", LAPSED)
         ))
         .unwrap();
@@ -558,6 +615,9 @@ fn loading_twice_installs_once(sh: Sh) {
         Sh::Bash => "printf 'V''AL<%s>\\n' \"${PROMPT_COMMAND[*]}\"",
         Sh::Zsh => "printf 'V''AL<%s>\\n' \"${precmd_functions[*]}\"",
         Sh::Fish => "printf 'V''AL<%s>\\n' (functions --handlers-type generic | string join ' ')",
+        Sh::Nu => {
+            "print ('V' + 'AL<' + ($env.config.hooks.pre_prompt | each {|h| view source $h } | str join ' ') + '>')"
+        }
     };
     let out = t.run(installed);
     assert_eq!(out.matches("mfaenv_hook").count(), 1, "{out:?}");
@@ -735,6 +795,7 @@ fn init_prints_the_files_in_shell_dir() {
         ("pwsh", "mfaenv.ps1"),
         ("cmd", "mfaenv.cmd"),
         ("clink", "mfaenv.lua"),
+        ("nu", "mfaenv.nu"),
     ] {
         let run = f.run(&["init", shell]);
         assert_eq!(run.code, Some(0), "{run:#?}");
@@ -780,6 +841,7 @@ fn wrapper_applies_use_and_unset(sh: Sh) {
         Sh::Bash => (r#"eval "$(mfaenv init bash)""#, "$?"),
         Sh::Zsh => (r#"eval "$(mfaenv init zsh)""#, "$?"),
         Sh::Fish => ("mfaenv init fish | source", "$status"),
+        Sh::Nu => unreachable!("nu has its own test"),
     };
     let script = [
         init.to_owned(),
@@ -804,6 +866,7 @@ fn wrapper_applies_use_and_unset(sh: Sh) {
         Sh::Fish => ["--no-config", "-c"],
         Sh::Bash => ["--norc", "-c"],
         Sh::Zsh => ["--no-rcs", "-c"],
+        Sh::Nu => unreachable!("nu has its own test"),
     };
     let run = run_script(
         &f,
@@ -926,6 +989,11 @@ fn readme_forms(sh: Sh) -> (String, String, String) {
             format!("mfaenv use noregion {code} | source"),
             "mfaenv unset | source".to_owned(),
         ),
+        Sh::Nu => (
+            format!("mfaenv use foobar {code} --shell nu | from json | load-env"),
+            format!("mfaenv use noregion {code} --shell nu | from json | load-env"),
+            "hide-env -i ...(mfaenv unset --shell nu | from json)".to_owned(),
+        ),
         _ => (
             format!("eval \"$(mfaenv use foobar {code})\""),
             format!("eval \"$(mfaenv use noregion {code})\""),
@@ -1011,7 +1079,10 @@ fn forms_leave_the_shell_as_found(sh: Sh, form: Form) {
         "{sh:?} {form:?}: {out:?}"
     );
     // The user's variables are still exported, for the commands run from this shell.
-    let child = t.run("echo \" $(env | grep -E '^(AWS|MFAENV)_' | sort | tr '\\n' ' ')\"");
+    let child = t.run(match sh {
+        Sh::Nu => "print (' ' + (^env | lines | where {|l| $l =~ '^(AWS|MFAENV)_' } | sort | str join ' ') + ' ')",
+        _ => "echo \" $(env | grep -E '^(AWS|MFAENV)_' | sort | tr '\\n' ' ')\"",
+    });
     let child = child
         .lines()
         .find(|l| l.starts_with(" AWS_"))
@@ -1145,7 +1216,10 @@ fn decline_restores_what_the_user_had(sh: Sh) {
     t.prompt();
     assert_eq!(t.var("AWS_ACCESS_KEY_ID"), SESSION_KEY_ID);
     // Not from the cache this time, so that there is a question to decline.
-    t.run("rm -r \"$XDG_CACHE_HOME/mfaenv\"");
+    t.run(match sh {
+        Sh::Nu => "rm -r ($env.XDG_CACHE_HOME | path join mfaenv)",
+        _ => "rm -r \"$XDG_CACHE_HOME/mfaenv\"",
+    });
     t.pty
         .send_line(&export(sh, "AWS_SESSION_EXPIRATION", LAPSED))
         .unwrap();
@@ -1333,4 +1407,127 @@ fn hook_messages_escape_control_characters_in_profile_names() {
         );
         assert_eq!(run.stdout, "", "{sh:?}");
     }
+}
+
+/// nushell: the same scenarios in a real nu on a pseudo-terminal.
+#[test]
+fn nu_renews_a_lapsed_session() {
+    lapsed_session_is_renewed(Sh::Nu);
+}
+
+#[test]
+fn nu_leaves_a_valid_session_alone() {
+    valid_session_is_left_alone(Sh::Nu);
+}
+
+#[test]
+fn nu_renews_within_the_margin() {
+    margin_counts_as_lapsed(Sh::Nu);
+}
+
+#[test]
+fn nu_ignores_sessions_without_mfaenv_profile() {
+    other_tools_sessions_are_left_alone(Sh::Nu);
+}
+
+#[test]
+fn nu_decline_removes_the_session_and_stops_asking() {
+    declining_removes_the_session_and_stops_asking(Sh::Nu, false);
+}
+
+#[test]
+fn nu_ctrl_c_removes_the_session_and_stops_asking() {
+    declining_removes_the_session_and_stops_asking(Sh::Nu, true);
+}
+
+#[test]
+fn nu_loaded_twice_installs_once() {
+    loading_twice_installs_once(Sh::Nu);
+}
+
+#[test]
+fn nu_huge_margin_is_clamped() {
+    huge_margin_is_clamped_with_one_warning(Sh::Nu);
+}
+
+#[test]
+fn nu_keeps_pre_prompt_hooks_and_last_exit_code() {
+    user_handler_runs_with_the_last_status(Sh::Nu);
+}
+
+#[test]
+fn nu_hook_forms_leave_the_shell_as_found() {
+    hook_forms(Sh::Nu);
+}
+
+#[test]
+fn nu_decline_restores_the_users_values() {
+    decline_restores_what_the_user_had(Sh::Nu);
+}
+
+#[test]
+fn nu_explicit_shell_prints_never_applies() {
+    explicit_shell_prints_and_never_applies(Sh::Nu);
+}
+
+#[test]
+fn nu_option_like_profiles_are_never_evaluated() {
+    option_like_profiles_are_never_evaluated(Sh::Nu);
+}
+
+/// The README's nu forms (`--shell nu | from json | load-env`, `hide-env`), with the hook
+/// loaded and without: the session reaches child processes, a switch to a profile without a
+/// region drops the old region, and the unset form removes every variable `use` set.
+fn nu_readme_forms(hook: bool) {
+    if !Sh::Nu.present() {
+        return;
+    }
+    let f = Fixture::new();
+    let mut t = Term::start(
+        &f,
+        Sh::Nu,
+        Setup {
+            no_hook: !hook,
+            ..Setup::default()
+        },
+    );
+    let (use_foobar, use_noregion, unset) = readme_forms(Sh::Nu);
+    let child = "print (' ' + (^env | lines | where {|l| $l =~ '^(AWS|MFAENV)_' } | sort | str join ' ') + ' ')";
+    let mut out = t.prompt();
+    out += &t.run(&use_foobar);
+    let env = t.run(child);
+    assert!(
+        env.contains(&format!(" AWS_ACCESS_KEY_ID={SESSION_KEY_ID} "))
+            && env.contains(" AWS_REGION=eu-west-1 ")
+            && env.contains(" MFAENV_PROFILE=foobar "),
+        "hook {hook}: {env:?}"
+    );
+    out += &t.run(&use_noregion);
+    let env = t.run(child);
+    assert!(
+        env.contains(" MFAENV_PROFILE=noregion ") && !env.contains("AWS_REGION"),
+        "hook {hook}: {env:?}"
+    );
+    out += &t.run(&unset);
+    let env = t.run(child);
+    let env = env
+        .lines()
+        .find(|l| l.starts_with(" AWS_"))
+        .unwrap_or_else(|| panic!("{env:?}"));
+    for gone in ["AWS_ACCESS", "AWS_SESSION", "AWS_SECRET", "MFAENV"] {
+        assert!(!env.contains(gone), "hook {hook}: {env:?}");
+    }
+    assert!(!out.contains("Error") && !out.contains("error"), "{out:?}");
+    assert_no_secret(&out);
+    t.exit();
+}
+
+#[test]
+fn nu_readme_forms_work_with_the_hook() {
+    nu_readme_forms(true);
+}
+
+#[test]
+fn nu_readme_forms_work_without_the_hook() {
+    nu_readme_forms(false);
 }

@@ -328,3 +328,56 @@ fn fish_restores_every_hostile_original_byte_for_byte() {
     check_restore(Shell::Fish, "fish", false);
     check_restore(Shell::Fish, "fish", true);
 }
+
+/// nu reads `use --shell nu` as JSON data with `from json | load-env`: every hostile value
+/// reaches nu and the programs it starts byte for byte, and none runs as code.
+#[test]
+fn nu_loads_every_hostile_value_byte_for_byte() {
+    if !have("nu") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let names: Vec<String> = (0..HOSTILE.len()).map(|i| format!("MFAENV_T{i}")).collect();
+    let vars: Vec<(&str, &str)> = names
+        .iter()
+        .map(String::as_str)
+        .zip(HOSTILE.iter().copied())
+        .collect();
+    let script = Shell::Nu.export_script(&vars).unwrap();
+    let in_nu: String = names
+        .iter()
+        .map(|n| format!("print -n ($env.{n} + (char nul))\n"))
+        .collect();
+    let body = format!("$env.MFAENV_SCRIPT | from json | load-env\n{in_nu}^env -0");
+    let out = Command::new("nu")
+        .args(["-n", "-c", &body])
+        .current_dir(dir.path())
+        .env("MFAENV_SCRIPT", &script)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "nu: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let fields: Vec<String> = out
+        .stdout
+        .split(|b| *b == 0)
+        .map(|f| String::from_utf8(f.to_vec()).unwrap())
+        .collect();
+    for (i, (name, value)) in vars.iter().enumerate() {
+        assert_eq!(
+            fields[i], *value,
+            "nu: value {i} changed; script:\n{script}"
+        );
+        let exported = format!("{name}={value}");
+        assert!(
+            fields[HOSTILE.len()..].contains(&exported),
+            "child of nu: value {i} changed"
+        );
+    }
+    assert!(
+        !dir.path().join("CANARY").exists(),
+        "nu ran code from a value"
+    );
+}
