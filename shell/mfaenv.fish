@@ -51,13 +51,16 @@ function __mfaenv_hook --on-event fish_prompt
     end
     if set -q __mfaenv_clock[1]
         set -l age (path mtime --relative -- $__mfaenv_clock)
+        # The file is gone (a cleaner of the runtime dir): a new one.
+        or begin
+            __mfaenv_lapse_time
+            and set -q __mfaenv_clock[1]
+            and set age (path mtime --relative -- $__mfaenv_clock)
+        end
         and begin
             test "$age" -lt $__mfaenv_left; or __mfaenv_renew
             return 0
         end
-        # The file is gone (a cleaner of the runtime dir): the process clock this once, and
-        # a new file at the next prompt.
-        set -e __mfaenv_key
     end
     test (date +%s) -lt $__mfaenv_lapse; or __mfaenv_renew
 end
@@ -84,6 +87,7 @@ function __mfaenv_clock_file
         # Only a directory of this user's (the runtime dir is private by its spec; mfaenv
         # keeps its cache dir 0700).
         test -d $dir -a -O $dir -a -w $dir; or continue
+        path mtime -- $dir >/dev/null; or return 1
         set -l file $dir/fish-clock.$host.$fish_pid
         # A regular file or none: never write through anything else.
         test -e $file -a ! -f $file; and continue
@@ -102,7 +106,8 @@ function __mfaenv_clock_exit --on-event fish_exit
 end
 
 # Sets __mfaenv_lapse to the Unix time at which the session counts as lapsed: the expiry
-# (RFC 3339 UTC, as `use` exports it) less the margin. An unreadable expiry counts as lapsed.
+# (RFC 3339 UTC, as `use` exports it) less the margin, and makes the clock file; fails when it
+# could not. An unreadable expiry counts as lapsed.
 # The margin follows mfaenv's own rule: 1 to 6 digits, else 60; and at most half of the
 # seconds the session had left when `use` handed it out, so a new one is never lapsed at once.
 function __mfaenv_lapse_time
@@ -116,7 +121,7 @@ function __mfaenv_lapse_time
         set margin (math "floor($MFAENV_SESSION_SECONDS / 2)")
     end
     set -l t (string match -r '^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z$' -- "$AWS_SESSION_EXPIRATION")
-    or return 0
+    or return 1
     set -l y $t[2]
     test $t[3] -le 2; and set y (math $y - 1)
     # Days since 1970-01-01 by Howard Hinnant's days_from_civil, with years starting in March.
