@@ -89,7 +89,8 @@ function __mfaenv_clock_file
         test -d $dir -a -O $dir -a -w $dir; or continue
         path mtime -- $dir >/dev/null; or return 1
         set -l file $dir/fish-clock.$host.$fish_pid
-        # A regular file or none: never write through anything else.
+        # A regular file or none: never write through a link or to anything else.
+        test -L $file; and continue
         test -e $file -a ! -f $file; and continue
         true >$file 2>/dev/null; or continue
         set -l made (path mtime -- $file); or continue
