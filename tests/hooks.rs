@@ -1553,7 +1553,10 @@ fn fish_without_path_mtime_reads_date() {
         t.expect(ASK);
         t.answer(GOOD_CODE);
         let out = t.prompt();
-        assert!(out.contains("MFA session valid for"), "{hide_path}: {out:?}");
+        assert!(
+            out.contains("MFA session valid for"),
+            "{hide_path}: {out:?}"
+        );
         assert_eq!(t.var("AWS_ACCESS_KEY_ID"), SESSION_KEY_ID);
         t.exit();
     }

@@ -11,8 +11,8 @@ use common::fake_sts::{GOOD_CODE, SESSION_KEY_ID, rfc3339};
 use common::*;
 use mfaenv::session::{MANAGED, RECORD};
 use mfaenv::shell::{Inherited, Shell};
-use proptest::prelude::*;
 use props::{names, prove};
+use proptest::prelude::*;
 use std::path::Path;
 use tree_sitter::{Node, Parser, Tree};
 
@@ -71,7 +71,11 @@ fn first_error(tree: &Tree, text: &str) -> Option<String> {
             let around: String = text[node.start_byte()..].chars().take(60).collect();
             format!(
                 "{} at line {}: {around:?}",
-                if node.is_missing() { "MISSING" } else { "ERROR" },
+                if node.is_missing() {
+                    "MISSING"
+                } else {
+                    "ERROR"
+                },
                 node.start_position().row + 1
             )
         }
@@ -339,11 +343,21 @@ fn powershell_scripts_of_the_binary_parse_and_decode() {
     assert_eq!(value("AWS_SESSION_TOKEN"), value("AWS_SECURITY_TOKEN"));
     let record = value(RECORD);
     for (name, _) in got.iter().filter(|(n, _)| n != RECORD) {
-        assert!(record.split(' ').any(|n| n == name), "{name} not in {record}");
+        assert!(
+            record.split(' ').any(|n| n == name),
+            "{name} not in {record}"
+        );
     }
     let env: Vec<(&str, &str)> = got.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
     for args in [
-        &["use", "foobar", "--shell", "powershell", "--token-code", GOOD_CODE][..],
+        &[
+            "use",
+            "foobar",
+            "--shell",
+            "powershell",
+            "--token-code",
+            GOOD_CODE,
+        ][..],
         &["unset", "--shell", "powershell"][..],
     ] {
         let again = f.run_env(args, &env);
@@ -358,10 +372,9 @@ fn powershell_hook_parses_with_no_error_node() {
     let f = Fixture::new();
     let run = f.run(&["init", "powershell"]);
     assert_eq!(run.code, Some(0), "{run:#?}");
-    let file = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("shell/mfaenv.ps1"),
-    )
-    .unwrap();
+    let file =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("shell/mfaenv.ps1"))
+            .unwrap();
     assert_eq!(run.stdout, file);
     let tree = parse(&file);
     assert_eq!(first_error(&tree, &file), None);
@@ -461,7 +474,10 @@ fn clink_env(run: &str) -> Vec<(String, String)> {
 #[test]
 fn clink_script_runs_in_real_lua_on_the_binarys_cmd_output() {
     // Lua 5.4 as the issue asks, and 5.2, the Lua that Clink embeds.
-    let luas: Vec<&str> = ["lua5.4", "lua5.2"].into_iter().filter(|l| have(l)).collect();
+    let luas: Vec<&str> = ["lua5.4", "lua5.2"]
+        .into_iter()
+        .filter(|l| have(l))
+        .collect();
     if luas.is_empty() {
         return;
     }
@@ -506,10 +522,7 @@ fn clink_script_runs_in_real_lua_on_the_binarys_cmd_output() {
             + 30_000,
     );
 
-    for (lua, clink) in luas
-        .iter()
-        .flat_map(|lua| [(lua, "modern"), (lua, "old")])
-    {
+    for (lua, clink) in luas.iter().flat_map(|lua| [(lua, "modern"), (lua, "old")]) {
         let clink = format!("{lua} {clink}");
         let out = std::process::Command::new(lua)
             .arg(&harness_file)
@@ -543,7 +556,10 @@ fn clink_script_runs_in_real_lua_on_the_binarys_cmd_output() {
             .map(|(e, _)| e)
             .unwrap();
         for raw in ['\x1b', '\x07', '\r', '\n', '\u{9b}'] {
-            assert!(!err.trim_end().contains(raw), "{clink}: raw {raw:?} in {err:?}");
+            assert!(
+                !err.trim_end().contains(raw),
+                "{clink}: raw {raw:?} in {err:?}"
+            );
         }
         assert!(
             err.contains(

@@ -8,9 +8,9 @@
 mod props;
 
 use mfaenv::shell::Shell;
+use props::*;
 use proptest::prelude::*;
 use proptest::test_runner::{TestCaseResult, TestRunner};
-use props::*;
 use std::path::Path;
 use std::process::Command;
 
