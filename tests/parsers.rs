@@ -207,15 +207,21 @@ fn env_assignments(tree: &Tree, text: &str) -> Vec<(String, Result<String, Strin
 }
 
 /// Parses `script`: no ERROR or MISSING node, and its `$Env:` assignments with string values.
+/// Every other `$Env:` assignment must give back a saved value (`$global:_mfaenv_o_NAME`).
 fn literal_assignments(script: &str) -> Result<Vec<(String, String)>, String> {
     let tree = parse(script);
     if let Some(e) = first_error(&tree, script) {
         return Err(e);
     }
-    Ok(env_assignments(&tree, script)
-        .into_iter()
-        .filter_map(|(n, v)| v.ok().map(|v| (n, v)))
-        .collect())
+    let mut literals = Vec::new();
+    for (name, value) in env_assignments(&tree, script) {
+        match value {
+            Ok(v) => literals.push((name, v)),
+            Err(why) if why == format!("variable \"$global:_mfaenv_o_{name}\"") => {}
+            Err(why) => return Err(format!("$Env:{name} = {why}")),
+        }
+    }
+    Ok(literals)
 }
 
 #[test]
