@@ -1561,3 +1561,56 @@ fn fish_without_path_mtime_reads_date() {
         t.exit();
     }
 }
+
+/// Two fish shells with sessions in one runtime dir: each has a clock file of its own, so one
+/// shell's renewal or exit never moves or removes the other's clock.
+#[test]
+fn fish_shells_keep_clocks_of_their_own() {
+    if !Sh::Fish.present() {
+        return;
+    }
+    let f = Fixture::new();
+    let run = runtime_dir(&f);
+    let expiry = rfc3339_in(3600);
+    let env = [
+        ("MFAENV_PROFILE", "foobar"),
+        ("AWS_SESSION_EXPIRATION", expiry.as_str()),
+        ("XDG_RUNTIME_DIR", run.to_str().unwrap()),
+    ];
+    let before = fish_clock_setup(false);
+    let setup = || Setup {
+        env: &env,
+        before: &before,
+        ..Setup::default()
+    };
+    let mut first = Term::start(&f, Sh::Fish, setup());
+    first.prompt();
+    let mut second = Term::start(&f, Sh::Fish, setup());
+    second.prompt();
+    let files = clock_files(&run);
+    assert_eq!(files.len(), 2, "{files:?}");
+    // A new expiry in the first shell makes its clock again; the second's stays put.
+    let pid = second.var("fish_pid");
+    let theirs = files
+        .iter()
+        .find(|p| p.to_string_lossy().ends_with(&format!(".{pid}")))
+        .unwrap()
+        .clone();
+    let made = std::fs::metadata(&theirs).unwrap().modified().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    first.run(&format!(
+        "set -gx AWS_SESSION_EXPIRATION {}",
+        rfc3339_in(7200)
+    ));
+    first.exit();
+    assert_eq!(clock_files(&run), [theirs.clone()]);
+    assert_eq!(
+        std::fs::metadata(&theirs).unwrap().modified().unwrap(),
+        made
+    );
+    let out = second.run("true");
+    assert!(!out.contains("lapsed"), "{out:?}");
+    assert_eq!(second.var("__dates"), "0");
+    second.exit();
+    assert_eq!(clock_files(&run), Vec::<std::path::PathBuf>::new());
+}
