@@ -1603,7 +1603,7 @@ fn fish_shells_keep_clocks_of_their_own() {
         rfc3339_in(7200)
     ));
     first.exit();
-    assert_eq!(clock_files(&run), [theirs.clone()]);
+    assert_eq!(clock_files(&run), std::slice::from_ref(&theirs));
     assert_eq!(
         std::fs::metadata(&theirs).unwrap().modified().unwrap(),
         made
