@@ -40,23 +40,81 @@ function mfaenv --wraps mfaenv --description 'MFA sessions for AWS in this shell
     end
 end
 
-# The prompt check. fish has no clock of its own: it costs one `date` per prompt, and the
-# lapse time is worked out once per expiry and margin.
+# The prompt check. fish 3.5 and later have a clock in effect: `path mtime --relative` (a
+# builtin, no process) gives the seconds since this shell's clock file was made, and the lapse
+# is worked out once per expiry and margin as seconds after that. Older fish, or no place for
+# the file, cost one `date` per prompt.
 function __mfaenv_hook --on-event fish_prompt
     test -n "$MFAENV_PROFILE"; or return 0
     if test "$AWS_SESSION_EXPIRATION/$MFAENV_REFRESH_MARGIN/$MFAENV_SESSION_SECONDS" != "$__mfaenv_key"
         __mfaenv_lapse_time
     end
+    if set -q __mfaenv_clock[1]
+        set -l age (path mtime --relative -- $__mfaenv_clock)
+        # The file is gone (a cleaner of the runtime dir): a new one.
+        or begin
+            __mfaenv_lapse_time
+            and set -q __mfaenv_clock[1]
+            and set age (path mtime --relative -- $__mfaenv_clock)
+        end
+        and begin
+            test "$age" -lt $__mfaenv_left; or __mfaenv_renew
+            return 0
+        end
+    end
     test (date +%s) -lt $__mfaenv_lapse; or __mfaenv_renew
 end
 
+# Makes this shell's clock file and sets __mfaenv_left, the seconds after its mtime at which
+# the session counts as lapsed; without `path` (fish < 3.5) or a place for the file, clears
+# __mfaenv_clock so the check reads `date`. The file is this shell's alone (host and pid in its
+# name, in a private directory of the user's: the runtime dir, else mfaenv's cache dir), so
+# nothing else moves its mtime while the session lasts; `path mtime` reads the absolute time
+# from the same file, so the sum follows the wall clock exactly as `date +%s` would, jumps
+# included.
+function __mfaenv_clock_file
+    set -e __mfaenv_clock
+    contains -- path (builtin -n); or return 1
+    set -l dirs
+    string match -q '/*' -- "$XDG_RUNTIME_DIR"; and set -a dirs $XDG_RUNTIME_DIR
+    if string match -q '/*' -- "$XDG_CACHE_HOME"
+        set -a dirs $XDG_CACHE_HOME/mfaenv
+    else if string match -q '/*' -- "$HOME"
+        set -a dirs $HOME/.cache/mfaenv
+    end
+    set -l host (string replace -ra -- '[^A-Za-z0-9.-]' _ "$hostname")
+    for dir in $dirs
+        # Only a directory of this user's (the runtime dir is private by its spec; mfaenv
+        # keeps its cache dir 0700).
+        test -d $dir -a -O $dir -a -w $dir; or continue
+        path mtime -- $dir >/dev/null; or return 1
+        set -l file $dir/fish-clock.$host.$fish_pid
+        # A regular file or none: never write through a link or to anything else.
+        test -L $file; and continue
+        test -e $file -a ! -f $file; and continue
+        true >$file 2>/dev/null; or continue
+        set -l made (path mtime -- $file); or continue
+        set -g __mfaenv_clock $file
+        set -g __mfaenv_left (math "$__mfaenv_lapse - $made")
+        return 0
+    end
+    return 1
+end
+
+# The clock file goes with the shell.
+function __mfaenv_clock_exit --on-event fish_exit
+    set -q __mfaenv_clock[1]; and command rm -f -- $__mfaenv_clock
+end
+
 # Sets __mfaenv_lapse to the Unix time at which the session counts as lapsed: the expiry
-# (RFC 3339 UTC, as `use` exports it) less the margin. An unreadable expiry counts as lapsed.
+# (RFC 3339 UTC, as `use` exports it) less the margin, and makes the clock file; fails when it
+# could not. An unreadable expiry counts as lapsed.
 # The margin follows mfaenv's own rule: 1 to 6 digits, else 60; and at most half of the
 # seconds the session had left when `use` handed it out, so a new one is never lapsed at once.
 function __mfaenv_lapse_time
     set -g __mfaenv_key "$AWS_SESSION_EXPIRATION/$MFAENV_REFRESH_MARGIN/$MFAENV_SESSION_SECONDS"
     set -g __mfaenv_lapse 0
+    set -e __mfaenv_clock
     set -l margin 60
     string match -qr '^[0-9]{1,6}$' -- "$MFAENV_REFRESH_MARGIN"; and set margin $MFAENV_REFRESH_MARGIN
     if string match -qr '^[0-9]{1,6}$' -- "$MFAENV_SESSION_SECONDS"
@@ -64,13 +122,14 @@ function __mfaenv_lapse_time
         set margin (math "floor($MFAENV_SESSION_SECONDS / 2)")
     end
     set -l t (string match -r '^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z$' -- "$AWS_SESSION_EXPIRATION")
-    or return 0
+    or return 1
     set -l y $t[2]
     test $t[3] -le 2; and set y (math $y - 1)
     # Days since 1970-01-01 by Howard Hinnant's days_from_civil, with years starting in March.
     set -l days (math "floor($y / 400) * 146097 + ($y % 400) * 365 + floor(($y % 400) / 4)" \
         "- floor(($y % 400) / 100) + floor((153 * (($t[3] + 9) % 12) + 2) / 5) + $t[4] - 1 - 719468")
     set -g __mfaenv_lapse (math "$days * 86400 + $t[5] * 3600 + $t[6] * 60 + $t[7] - $margin")
+    __mfaenv_clock_file
 end
 
 # Asks for a new session; on failure or refusal gives the shell back what it had before the

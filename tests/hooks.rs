@@ -1531,3 +1531,283 @@ fn nu_readme_forms_work_with_the_hook() {
 fn nu_readme_forms_work_without_the_hook() {
     nu_readme_forms(false);
 }
+
+/// fish's clock: a `date` of the test's that counts its calls (and runs the real one), so a
+/// check that starts a process shows; `hide_path` makes `path` fail as on fish < 3.5.
+fn fish_clock_setup(hide_path: bool) -> String {
+    let mut before = String::from(
+        "set -g __dates 0\n\
+         function date; set -g __dates (math $__dates + 1); command date $argv; end\n",
+    );
+    if hide_path {
+        before += "function path; return 127; end\n";
+    }
+    before
+}
+
+/// A private runtime dir (as logind makes it) for fish's clock file.
+fn runtime_dir(f: &Fixture) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = f.path("run");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    dir
+}
+
+/// The clock files in `dir`.
+fn clock_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| {
+        p.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("fish-clock."))
+    });
+    files
+}
+
+/// fish 3.5+: a valid session is checked at every prompt without a process (no `date`, and
+/// none could run: PATH is empty), against a clock file of this shell's whose mtime stays put:
+/// in the runtime dir, else in mfaenv's cache dir. The file goes when the shell does.
+#[test]
+fn fish_checks_a_valid_session_without_a_process() {
+    if !Sh::Fish.present() {
+        return;
+    }
+    for in_runtime_dir in [true, false] {
+        let f = Fixture::new();
+        let dir = if in_runtime_dir {
+            runtime_dir(&f)
+        } else {
+            let dir = f.path(".cache/mfaenv");
+            std::fs::create_dir_all(&dir).unwrap();
+            dir
+        };
+        let expiry = rfc3339_in(3600);
+        let mut env = vec![
+            ("MFAENV_PROFILE", "foobar"),
+            ("AWS_SESSION_EXPIRATION", expiry.as_str()),
+            ("AWS_ACCESS_KEY_ID", OLD_KEY),
+        ];
+        if in_runtime_dir {
+            env.push(("XDG_RUNTIME_DIR", dir.to_str().unwrap()));
+        }
+        let before = fish_clock_setup(false);
+        let mut t = Term::start(
+            &f,
+            Sh::Fish,
+            Setup {
+                env: &env,
+                before: &before,
+                after: "set -g __path $PATH; set -g PATH /nonexistent",
+                ..Setup::default()
+            },
+        );
+        let mut out = t.prompt();
+        let files = clock_files(&dir);
+        assert_eq!(files.len(), 1, "{in_runtime_dir}: {files:?}");
+        let made = std::fs::metadata(&files[0]).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        for _ in 0..3 {
+            out += &t.run("true");
+        }
+        assert!(
+            !out.contains("lapsed") && !out.contains("nknown command"),
+            "{in_runtime_dir}: {out:?}"
+        );
+        assert_eq!(t.var("__dates"), "0", "{in_runtime_dir}: a `date` ran");
+        let v = t.vars(&["AWS_ACCESS_KEY_ID", "AWS_SESSION_EXPIRATION"]);
+        assert_eq!(v, [OLD_KEY, expiry.as_str()]);
+        assert_eq!(
+            std::fs::metadata(&files[0]).unwrap().modified().unwrap(),
+            made,
+            "{in_runtime_dir}: the clock file moved"
+        );
+        assert_eq!(f.sts.count("GetSessionToken"), 0);
+        t.run("set -g PATH $__path");
+        t.exit();
+        assert_eq!(clock_files(&dir), Vec::<std::path::PathBuf>::new());
+    }
+}
+
+/// The builtin clock moves with time: a session valid at one prompt counts as lapsed at a
+/// prompt after its lapse time, and is renewed, with no `date` run before the renewal.
+#[test]
+fn fish_clock_sees_a_session_lapse_while_the_shell_waits() {
+    if !Sh::Fish.present() {
+        return;
+    }
+    let f = Fixture::new();
+    let run = runtime_dir(&f);
+    // Lapses (margin 1 s) 3 s from now.
+    let expiry = rfc3339_in(4);
+    let env = [
+        ("MFAENV_PROFILE", "foobar"),
+        ("AWS_SESSION_EXPIRATION", expiry.as_str()),
+        ("MFAENV_REFRESH_MARGIN", "1"),
+        ("XDG_RUNTIME_DIR", run.to_str().unwrap()),
+    ];
+    let before = fish_clock_setup(false);
+    let mut t = Term::start(
+        &f,
+        Sh::Fish,
+        Setup {
+            env: &env,
+            before: &before,
+            ..Setup::default()
+        },
+    );
+    let out = t.prompt() + &t.run("set -g __dates_before $__dates");
+    assert!(!out.contains("lapsed"), "{out:?}");
+    std::thread::sleep(std::time::Duration::from_secs(5));
+    t.pty.send_line("true").unwrap();
+    t.expect(NOTICE);
+    t.expect(ASK);
+    t.answer(GOOD_CODE);
+    let out = t.prompt();
+    assert!(out.contains("MFA session valid for"), "{out:?}");
+    assert_eq!(t.var("__dates_before"), "0");
+    assert_eq!(t.var("AWS_ACCESS_KEY_ID"), SESSION_KEY_ID);
+    assert_eq!(f.sts.count("GetSessionToken"), 1);
+    t.exit();
+}
+
+/// A clock file removed under the shell (a runtime-dir cleaner) is made again at the next
+/// prompt, still without a process; the check stays right throughout.
+#[test]
+fn fish_clock_survives_its_file_being_removed() {
+    if !Sh::Fish.present() {
+        return;
+    }
+    let f = Fixture::new();
+    let run = runtime_dir(&f);
+    let expiry = rfc3339_in(3600);
+    let env = [
+        ("MFAENV_PROFILE", "foobar"),
+        ("AWS_SESSION_EXPIRATION", expiry.as_str()),
+        ("XDG_RUNTIME_DIR", run.to_str().unwrap()),
+    ];
+    let before = fish_clock_setup(false);
+    let mut t = Term::start(
+        &f,
+        Sh::Fish,
+        Setup {
+            env: &env,
+            before: &before,
+            ..Setup::default()
+        },
+    );
+    t.prompt();
+    let files = clock_files(&run);
+    assert_eq!(files.len(), 1, "{files:?}");
+    std::fs::remove_file(&files[0]).unwrap();
+    let mut out = t.run("true");
+    assert_eq!(clock_files(&run), files, "no new clock file");
+    out += &t.run("true");
+    assert!(!out.contains("lapsed") && !out.contains("rror"), "{out:?}");
+    assert_eq!(t.var("__dates"), "0");
+    assert_eq!(t.var("AWS_SESSION_EXPIRATION"), expiry);
+    t.exit();
+}
+
+/// Without `path` (fish < 3.5), or with no private place for the clock file (no runtime dir,
+/// no cache dir yet), the check reads `date`: a valid session is left alone and a lapsed one
+/// renewed.
+#[test]
+fn fish_without_path_mtime_reads_date() {
+    if !Sh::Fish.present() {
+        return;
+    }
+    for hide_path in [true, false] {
+        let f = Fixture::new();
+        let run = runtime_dir(&f);
+        let expiry = rfc3339_in(3600);
+        let mut env = vec![
+            ("MFAENV_PROFILE", "foobar"),
+            ("AWS_SESSION_EXPIRATION", expiry.as_str()),
+        ];
+        if hide_path {
+            env.push(("XDG_RUNTIME_DIR", run.to_str().unwrap()));
+        }
+        let before = fish_clock_setup(hide_path);
+        let mut t = Term::start(
+            &f,
+            Sh::Fish,
+            Setup {
+                env: &env,
+                before: &before,
+                ..Setup::default()
+            },
+        );
+        let out = t.prompt() + &t.run("true");
+        assert!(!out.contains("lapsed"), "{hide_path}: {out:?}");
+        assert_eq!(clock_files(&run), Vec::<std::path::PathBuf>::new());
+        assert_eq!(t.var("__dates"), "2", "{hide_path}: one `date` per prompt");
+        t.pty
+            .send_line(&format!("set -gx AWS_SESSION_EXPIRATION {LAPSED}"))
+            .unwrap();
+        t.expect(NOTICE);
+        t.expect(ASK);
+        t.answer(GOOD_CODE);
+        let out = t.prompt();
+        assert!(
+            out.contains("MFA session valid for"),
+            "{hide_path}: {out:?}"
+        );
+        assert_eq!(t.var("AWS_ACCESS_KEY_ID"), SESSION_KEY_ID);
+        t.exit();
+    }
+}
+
+/// Two fish shells with sessions in one runtime dir: each has a clock file of its own, so one
+/// shell's renewal or exit never moves or removes the other's clock.
+#[test]
+fn fish_shells_keep_clocks_of_their_own() {
+    if !Sh::Fish.present() {
+        return;
+    }
+    let f = Fixture::new();
+    let run = runtime_dir(&f);
+    let expiry = rfc3339_in(3600);
+    let env = [
+        ("MFAENV_PROFILE", "foobar"),
+        ("AWS_SESSION_EXPIRATION", expiry.as_str()),
+        ("XDG_RUNTIME_DIR", run.to_str().unwrap()),
+    ];
+    let before = fish_clock_setup(false);
+    let setup = || Setup {
+        env: &env,
+        before: &before,
+        ..Setup::default()
+    };
+    let mut first = Term::start(&f, Sh::Fish, setup());
+    first.prompt();
+    let mut second = Term::start(&f, Sh::Fish, setup());
+    second.prompt();
+    let files = clock_files(&run);
+    assert_eq!(files.len(), 2, "{files:?}");
+    // A new expiry in the first shell makes its clock again; the second's stays put.
+    let pid = second.var("fish_pid");
+    let theirs = files
+        .iter()
+        .find(|p| p.to_string_lossy().ends_with(&format!(".{pid}")))
+        .unwrap()
+        .clone();
+    let made = std::fs::metadata(&theirs).unwrap().modified().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    first.run(&format!(
+        "set -gx AWS_SESSION_EXPIRATION {}",
+        rfc3339_in(7200)
+    ));
+    first.exit();
+    assert_eq!(clock_files(&run), std::slice::from_ref(&theirs));
+    assert_eq!(
+        std::fs::metadata(&theirs).unwrap().modified().unwrap(),
+        made
+    );
+    let out = second.run("true");
+    assert!(!out.contains("lapsed"), "{out:?}");
+    assert_eq!(second.var("__dates"), "0");
+    second.exit();
+    assert_eq!(clock_files(&run), Vec::<std::path::PathBuf>::new());
+}
