@@ -3,6 +3,7 @@
 use crate::session::SessionDuration;
 use crate::shell::Shell;
 use clap::{Args, Parser, Subcommand};
+use clap_complete::engine::ArgValueCandidates;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -27,7 +28,8 @@ Examples:
 const STATUS_EXAMPLES: &str = "\
 Examples:
   mfaenv status                     profile foobar: 11h 58m left
-  mfaenv status -q || mfaenv use    in scripts: exit 0 only with a valid session";
+  mfaenv status -q || mfaenv use    in scripts: exit 0 only with a valid session
+  mfaenv status --short             foobar 11h58m  (for prompts; nothing and exit 1 without a session)";
 
 const LIST_EXAMPLES: &str = "\
 Examples:
@@ -96,7 +98,7 @@ pub enum Command {
     Unset(ShellArg),
     /// Tell whether this shell holds an mfaenv session and how long it has left (exit 1 if not).
     #[command(after_help = STATUS_EXAMPLES)]
-    Status,
+    Status(StatusArgs),
     /// List the profiles usable with MFA, their roles and cached sessions (no network).
     #[command(after_help = LIST_EXAMPLES)]
     List,
@@ -118,6 +120,20 @@ pub enum Command {
     /// Print the completion script for a shell.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions(CompletionsArgs),
+}
+
+/// Options of `mfaenv status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// One line on stdout for prompts and scripts, `PROFILE 11h58m` (the time left is the last
+    /// word); nothing, and exit 1, without a valid session. Reads only the environment
+    #[arg(long)]
+    pub short: bool,
+}
+
+/// Tab completion of a profile argument: the profiles of the AWS files, described.
+fn profiles() -> ArgValueCandidates {
+    ArgValueCandidates::new(crate::complete::profile_candidates)
 }
 
 /// Options of `mfaenv init`.
@@ -166,6 +182,7 @@ pub struct ShellArg {
 #[derive(Debug, Args)]
 pub struct UseArgs {
     /// Profile in the AWS config files [default: AWS_PROFILE, else default]
+    #[arg(add = profiles())]
     pub profile: Option<String>,
     #[command(flatten)]
     /// `--shell`.
@@ -203,7 +220,7 @@ pub struct SessionArgs {
 #[derive(Debug, Args)]
 pub struct LogoutArgs {
     /// Profile whose cached sessions to drop [default: this shell's session, else AWS_PROFILE, else default]
-    #[arg(conflicts_with = "all")]
+    #[arg(conflicts_with = "all", add = profiles())]
     pub profile: Option<String>,
     /// Drop every cached session
     #[arg(long)]
@@ -217,6 +234,7 @@ pub struct LogoutArgs {
 #[derive(Debug, Args)]
 pub struct SetupArgs {
     /// Profile to register the MFA device for
+    #[arg(add = profiles())]
     pub profile: String,
     /// Give up on STS after this many seconds
     #[arg(long, value_name = "SECONDS", env = "MFAENV_TIMEOUT", default_value_t = 15,
@@ -228,6 +246,7 @@ pub struct SetupArgs {
 #[derive(Debug, Args)]
 pub struct CredentialProcessArgs {
     /// Profile to get credentials for
+    #[arg(add = profiles())]
     pub profile: String,
     #[command(flatten)]
     /// How the session is got.
@@ -238,6 +257,7 @@ pub struct CredentialProcessArgs {
 #[derive(Debug, Args)]
 pub struct ExecArgs {
     /// Profile whose session the command gets
+    #[arg(add = profiles())]
     pub profile: String,
     #[command(flatten)]
     /// How the session is got.
