@@ -22,6 +22,9 @@ fn main() -> ExitCode {
     // left over from another tool can turn `eval "$(mfaenv use p)"` into a completion script.
     clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command)
         .var(mfaenv::complete::ENV_VAR)
+        // By name, not by this binary's path: the registration is committed in shell/ and
+        // calls whichever mfaenv is on PATH (through the hook's function, which passes it on).
+        .completer("mfaenv")
         .complete();
     let cli = Cli::parse();
     match commands::run(cli) {
