@@ -112,7 +112,7 @@ if ("$function:prompt" -notmatch '__MfaenvCheck') {
 
 # Tab completion of commands, options and the profiles of your AWS files, with descriptions.
 # mfaenv answers it from the files alone: no network, no SDK. The words typed so far are passed
-# to the program as they are written, never evaluated (no Invoke-Expression of the line), and
+# to the program as they are written, never evaluated (the line is not run as code), and
 # the program is called directly: the function above would take the `--` for itself.
 Register-ArgumentCompleter -Native -CommandName mfaenv -ScriptBlock {
     param($wordToComplete, $commandAst, $cursorPosition)
