@@ -76,6 +76,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfaenv' -ScriptBlock {
             break
         }
         'mfaenv;status' {
+            [CompletionResult]::new('--short', '--short', [CompletionResultType]::ParameterName, 'One line on stdout for prompts and scripts, `PROFILE 11h58m` (the time left is the last word); nothing, and exit 1, without a valid session. Reads only the environment')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notices, only errors')

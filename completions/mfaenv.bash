@@ -523,7 +523,7 @@ _mfaenv() {
             return 0
             ;;
         mfaenv__subcmd__status)
-            opts="-v -q -h -V --verbose --quiet --help --version"
+            opts="-v -q -h -V --short --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -70,6 +70,7 @@ set edit:completion:arg-completer[mfaenv] = {|@words|
             cand --version 'Print version'
         }
         &'mfaenv;status'= {
+            cand --short 'One line on stdout for prompts and scripts, `PROFILE 11h58m` (the time left is the last word); nothing, and exit 1, without a valid session. Reads only the environment'
             cand -v 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)'
             cand --verbose 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)'
             cand -q 'Print no notices, only errors'

@@ -68,6 +68,7 @@ complete -c mfaenv -n "__fish_mfaenv_using_subcommand unset" -s v -l verbose -d 
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand unset" -s q -l quiet -d 'Print no notices, only errors'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand unset" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand unset" -s V -l version -d 'Print version'
+complete -c mfaenv -n "__fish_mfaenv_using_subcommand status" -l short -d 'One line on stdout for prompts and scripts, `PROFILE 11h58m` (the time left is the last word); nothing, and exit 1, without a valid session. Reads only the environment'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand status" -s v -l verbose -d 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand status" -s q -l quiet -d 'Print no notices, only errors'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand status" -s h -l help -d 'Print help'

@@ -124,3 +124,42 @@ if [[ ${PROMPT_COMMAND[*]-} != *_mfaenv_hook* ]]; then
     PROMPT_COMMAND="_mfaenv_hook${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
   fi
 fi
+
+# Tab completion of commands, options and the profiles of your AWS files (with bash-completion
+# or without). mfaenv answers it from the files alone: no network, no SDK. The code below is
+# what `MFAENV_COMPLETE=bash mfaenv` prints, kept here so that loading the hook starts no
+# process; tests/completions.rs checks that it is current. It calls the function above, which
+# passes the request on.
+# shellcheck disable=SC2207,SC2181
+_clap_complete_mfaenv() {
+    local IFS=$'\013'
+    local _CLAP_COMPLETE_INDEX=${COMP_CWORD}
+    local _CLAP_COMPLETE_COMP_TYPE=${COMP_TYPE}
+    if compopt +o nospace 2> /dev/null; then
+        local _CLAP_COMPLETE_SPACE=false
+    else
+        local _CLAP_COMPLETE_SPACE=true
+    fi
+    local words=("${COMP_WORDS[@]}")
+    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+        words[COMP_CWORD]="$2"
+    fi
+    COMPREPLY=( $( \
+        _CLAP_IFS="$IFS" \
+        _CLAP_COMPLETE_INDEX="$_CLAP_COMPLETE_INDEX" \
+        _CLAP_COMPLETE_COMP_TYPE="$_CLAP_COMPLETE_COMP_TYPE" \
+        _CLAP_COMPLETE_SPACE="$_CLAP_COMPLETE_SPACE" \
+        MFAENV_COMPLETE="bash" \
+        "mfaenv" -- "${words[@]}" \
+    ) )
+    if [[ $? != 0 ]]; then
+        unset COMPREPLY
+    elif [[ $_CLAP_COMPLETE_SPACE == false ]] && [[ "${COMPREPLY-}" =~ [=/:]$ ]]; then
+        compopt -o nospace
+    fi
+}
+if [[ "${BASH_VERSINFO[0]}" -eq 4 && "${BASH_VERSINFO[1]}" -ge 4 || "${BASH_VERSINFO[0]}" -gt 4 ]]; then
+    complete -o nospace -o bashdefault -o nosort -F _clap_complete_mfaenv mfaenv
+else
+    complete -o nospace -o bashdefault -F _clap_complete_mfaenv mfaenv
+fi

@@ -152,3 +152,8 @@ function __mfaenv_renew
         echo "mfaenv: removed the lapsed credentials; run 'mfaenv use $shown' to start again" >&2
     end
 end
+
+# Tab completion of commands, options and the profiles of your AWS files. mfaenv answers it
+# from the files alone: no network, no SDK. The line below is what `MFAENV_COMPLETE=fish mfaenv`
+# prints; tests/completions.rs checks that it is current.
+complete --keep-order --exclusive --command mfaenv --arguments "(MFAENV_COMPLETE=fish mfaenv -- (commandline --current-process --tokenize --cut-at-cursor) (commandline --current-token))"

@@ -109,3 +109,30 @@ if ("$function:prompt" -notmatch '__MfaenvCheck') {
         & $global:__MfaenvPrompt
     }
 }
+
+# Tab completion of commands, options and the profiles of your AWS files, with descriptions.
+# mfaenv answers it from the files alone: no network, no SDK. The words typed so far are passed
+# to the program as they are written, never evaluated (the line is not run as code), and
+# the program is called directly: the function above would take the `--` for itself.
+Register-ArgumentCompleter -Native -CommandName mfaenv -ScriptBlock {
+    param($wordToComplete, $commandAst, $cursorPosition)
+    $exe = Get-Command -Name mfaenv -CommandType Application -ErrorAction Ignore |
+        Where-Object { $_.Extension -notin '.cmd', '.bat' } | Select-Object -First 1
+    if ($null -eq $exe) { return }
+    $words = @($commandAst.CommandElements |
+        Where-Object { $_.Extent.StartOffset -lt $cursorPosition } |
+        ForEach-Object { $_.Extent.Text })
+    if ($wordToComplete -eq '') {
+        # Before PowerShell 7.3 an empty argument never reaches a program unless written so.
+        $legacy = (Get-Variable -Name PSNativeCommandArgumentPassing -ValueOnly -ErrorAction Ignore) -in $null, 'Legacy'
+        $words += if ($legacy) { '""' } else { '' }
+    }
+    $prev = $Env:MFAENV_COMPLETE
+    $Env:MFAENV_COMPLETE = 'powershell'
+    try { $results = & $exe -- @words } finally { $Env:MFAENV_COMPLETE = $prev }
+    $results | ForEach-Object {
+        $value, $help = "$_".Split("`t", 2)
+        if (-not $help) { $help = $value }
+        [System.Management.Automation.CompletionResult]::new($value, $value, 'ParameterValue', $help)
+    }
+}

@@ -97,3 +97,55 @@ _mfaenv_renew() {
 autoload -Uz add-zsh-hook
 add-zsh-hook precmd _mfaenv_hook
 precmd_functions=(_mfaenv_hook ${precmd_functions:#_mfaenv_hook})
+
+# Tab completion of commands, options and the profiles of your AWS files. mfaenv answers it
+# from the files alone: no network, no SDK. The code below is what `MFAENV_COMPLETE=zsh mfaenv`
+# prints (but its last line, compdef), kept here so that loading the hook starts no process;
+# tests/completions.rs checks that it is current.
+#compdef mfaenv
+function _clap_dynamic_completer_mfaenv() {
+    local _CLAP_COMPLETE_INDEX=$(expr $CURRENT - 1)
+    local _CLAP_IFS=$'\n'
+
+    local completions=("${(@f)$( \
+        _CLAP_IFS="$_CLAP_IFS" \
+        _CLAP_COMPLETE_INDEX="$_CLAP_COMPLETE_INDEX" \
+        MFAENV_COMPLETE="zsh" \
+        mfaenv -- "${words[@]}" 2>/dev/null \
+    )}")
+
+    if [[ -n $completions ]]; then
+        local -a dirs=()
+        local -a other=()
+        local completion
+        for completion in $completions; do
+            local value="${completion%%:*}"
+            if [[ "$value" == */ ]]; then
+                local dir_no_slash="${value%/}"
+                if [[ "$completion" == *:* ]]; then
+                    local desc="${completion#*:}"
+                    dirs+=("$dir_no_slash:$desc")
+                else
+                    dirs+=("$dir_no_slash")
+                fi
+            else
+                other+=("$completion")
+            fi
+        done
+        [[ -n $dirs ]] && _describe -V 'values' dirs -S '/' -r '/'
+        [[ -n $other ]] && _describe -V 'values' other
+    fi
+}
+
+# compdef exists once compinit has run, which an rc file may do before this hook or after it:
+# register now if it can be, else at the first prompt (once).
+if (( $+functions[compdef] )); then
+  compdef _clap_dynamic_completer_mfaenv mfaenv
+else
+  _mfaenv_compdef() {
+    add-zsh-hook -d precmd _mfaenv_compdef
+    (( $+functions[compdef] )) && compdef _clap_dynamic_completer_mfaenv mfaenv
+    unfunction _mfaenv_compdef
+  }
+  add-zsh-hook precmd _mfaenv_compdef
+fi

@@ -133,6 +133,15 @@ impl Cache {
         })
     }
 
+    /// The cache at `dir` for looking only: unlike [`Cache::open`] it creates and repairs
+    /// nothing (completion peeks at it on every Tab). Each file is still checked as it is read.
+    pub fn peek(dir: PathBuf) -> Cache {
+        Cache {
+            dir,
+            writable: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
     /// Whether sessions may still be stored in this run (no write has failed yet).
     pub fn writable(&self) -> bool {
         self.writable.load(Ordering::Relaxed)

@@ -3,6 +3,7 @@
 use crate::session::SessionDuration;
 use crate::shell::{InitTarget, Shell};
 use clap::{Args, Parser, Subcommand};
+use clap_complete::engine::ArgValueCandidates;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -27,7 +28,8 @@ Examples:
 const STATUS_EXAMPLES: &str = "\
 Examples:
   mfaenv status                     profile foobar: 11h 58m left
-  mfaenv status -q || mfaenv use    in scripts: exit 0 only with a valid session";
+  mfaenv status -q || mfaenv use    in scripts: exit 0 only with a valid session
+  mfaenv status --short             foobar 11h58m  (for prompts; nothing and exit 1 without a session)";
 
 const LIST_EXAMPLES: &str = "\
 Examples:
@@ -113,7 +115,7 @@ pub enum Command {
     Unset(ShellArg),
     /// Tell whether this shell holds an mfaenv session and how long it has left (exit 1 if not).
     #[command(after_help = STATUS_EXAMPLES)]
-    Status,
+    Status(StatusArgs),
     /// List the profiles usable with MFA, their roles and cached sessions (no network).
     #[command(after_help = LIST_EXAMPLES)]
     List,
@@ -146,6 +148,20 @@ pub enum Command {
     Completions(CompletionsArgs),
 }
 
+/// Options of `mfaenv status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// One line on stdout for prompts and scripts, `PROFILE 11h58m` (the time left is the last
+    /// word); nothing, and exit 1, without a valid session. Reads only the environment
+    #[arg(long)]
+    pub short: bool,
+}
+
+/// Tab completion of a profile argument: the profiles of the AWS files, described.
+fn profiles() -> ArgValueCandidates {
+    ArgValueCandidates::new(crate::complete::profile_candidates)
+}
+
 /// Options of `mfaenv init`.
 #[derive(Debug, Args)]
 pub struct InitArgs {
@@ -174,6 +190,7 @@ pub struct ShellArg {
 #[derive(Debug, Args)]
 pub struct UseArgs {
     /// Profile in the AWS config files [default: AWS_PROFILE, else default]
+    #[arg(add = profiles())]
     pub profile: Option<String>,
     #[command(flatten)]
     /// `--shell`.
@@ -211,7 +228,7 @@ pub struct SessionArgs {
 #[derive(Debug, Args)]
 pub struct LogoutArgs {
     /// Profile whose cached sessions to drop [default: this shell's session, else AWS_PROFILE, else default]
-    #[arg(conflicts_with = "all")]
+    #[arg(conflicts_with = "all", add = profiles())]
     pub profile: Option<String>,
     /// Drop every cached session
     #[arg(long)]
@@ -225,6 +242,7 @@ pub struct LogoutArgs {
 #[derive(Debug, Args)]
 pub struct SetupArgs {
     /// Profile to register the MFA device for
+    #[arg(add = profiles())]
     pub profile: String,
     /// Give up on STS after this many seconds
     #[arg(long, value_name = "SECONDS", env = "MFAENV_TIMEOUT", default_value_t = 15,
@@ -256,7 +274,7 @@ pub struct AddArgs {
 #[derive(Debug, Args)]
 pub struct ImportArgs {
     /// Profile whose keys to move [default: AWS_PROFILE, else default]
-    #[arg(conflicts_with = "all")]
+    #[arg(conflicts_with = "all", add = profiles())]
     pub profile: Option<String>,
     /// Every profile with keys in the credentials file
     #[arg(long)]
@@ -267,6 +285,7 @@ pub struct ImportArgs {
 #[derive(Debug, Args)]
 pub struct RemoveArgs {
     /// Profile whose stored keys to delete
+    #[arg(add = profiles())]
     pub profile: String,
     /// Do not ask for confirmation
     #[arg(long, short)]
@@ -277,6 +296,7 @@ pub struct RemoveArgs {
 #[derive(Debug, Args)]
 pub struct CredentialProcessArgs {
     /// Profile to get credentials for
+    #[arg(add = profiles())]
     pub profile: String,
     #[command(flatten)]
     /// How the session is got.
@@ -287,6 +307,7 @@ pub struct CredentialProcessArgs {
 #[derive(Debug, Args)]
 pub struct ExecArgs {
     /// Profile whose session the command gets
+    #[arg(add = profiles())]
     pub profile: String,
     #[command(flatten)]
     /// How the session is got.

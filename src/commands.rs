@@ -2,7 +2,8 @@
 
 use crate::cache::{self, Cache, Kind};
 use crate::cli::{
-    Cli, Command, CredentialProcessArgs, ExecArgs, LogoutArgs, SetupArgs, ShellArg, UseArgs,
+    Cli, Command, CredentialProcessArgs, ExecArgs, LogoutArgs, SetupArgs, ShellArg, StatusArgs,
+    UseArgs,
 };
 use crate::error::{Error, Result};
 use crate::log::Log;
@@ -55,7 +56,7 @@ pub fn run(cli: Cli) -> Result<Output> {
             let (shell, notices) = choose_shell(&args, log);
             Ok(Output::script(shell.restore_script(&inherited()), notices))
         }
-        Command::Status => Ok(status(log)),
+        Command::Status(args) => Ok(status(&args, log)),
         Command::List => runtime()?.block_on(list()),
         Command::Logout(args) => runtime()?.block_on(logout(args, log)),
         Command::Setup(args) => runtime()?.block_on(setup(args, log)),
@@ -136,8 +137,10 @@ fn margin_warning(session: &Session, now: OffsetDateTime) -> Option<String> {
     })
 }
 
-/// The shell's own session, from its environment alone: no files, no network.
-fn status(log: Log) -> Output {
+/// The shell's own session, from its environment alone: no files, no network, so that a
+/// prompt can afford it. `--short` is the prompt's form: `PROFILE 11h58m` on stdout, or
+/// nothing and exit 1; the human form is one line on stderr.
+fn status(args: &StatusArgs, log: Log) -> Output {
     let profile = std::env::var("MFAENV_PROFILE")
         .ok()
         .filter(|p| !p.is_empty());
@@ -145,7 +148,21 @@ fn status(log: Log) -> Output {
         .ok()
         .and_then(|e| OffsetDateTime::parse(&e, &Rfc3339).ok());
     let now = OffsetDateTime::now_utc();
-    let (line, code) = match (profile, expiry) {
+    // The name comes from the environment: shown inert, as everything from outside is.
+    let shown = profile.as_deref().map(crate::error::printable);
+    if args.short {
+        return match (shown, expiry) {
+            (Some(p), Some(e)) if e > now => Output {
+                stdout: format!("{p} {}\n", compact_duration(e - now)),
+                ..Output::default()
+            },
+            _ => Output {
+                code: 1,
+                ..Output::default()
+            },
+        };
+    }
+    let (line, code) = match (shown, expiry) {
         (None, _) => ("mfaenv: no mfaenv session in this shell".to_owned(), 1),
         (Some(p), None) => (
             format!(
@@ -169,6 +186,18 @@ fn status(log: Log) -> Output {
         notices: if log.quiet { Vec::new() } else { vec![line] },
         code,
         ..Output::default()
+    }
+}
+
+/// `11h58m`, `42m`, `59s`: time left in one word for a prompt, rounded down (never more than
+/// is left).
+fn compact_duration(d: time::Duration) -> String {
+    let secs = d.whole_seconds().max(0);
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    match (h, m) {
+        (0, 0) => format!("{s}s"),
+        (0, _) => format!("{m}m"),
+        _ => format!("{h}h{m:02}m"),
     }
 }
 

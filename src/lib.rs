@@ -5,6 +5,7 @@ pub mod atomic_file;
 pub mod cache;
 pub mod cli;
 pub mod commands;
+pub mod complete;
 pub mod config_edit;
 pub mod error;
 pub mod guard;

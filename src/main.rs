@@ -17,6 +17,15 @@ fn main() -> ExitCode {
             .unwrap_or_default();
         eprintln!("mfaenv: internal error{place}; please report it");
     }));
+    // A shell's Tab asks with MFAENV_COMPLETE=SHELL (see `mfaenv init`): answer and exit.
+    // The variable is mfaenv's own, not the engine's default COMPLETE, so that no variable
+    // left over from another tool can turn `eval "$(mfaenv use p)"` into a completion script.
+    clap_complete::CompleteEnv::with_factory(<Cli as clap::CommandFactory>::command)
+        .var(mfaenv::complete::ENV_VAR)
+        // By name, not by this binary's path: the registration is committed in shell/ and
+        // calls whichever mfaenv is on PATH (through the hook's function, which passes it on).
+        .completer("mfaenv")
+        .complete();
     let cli = Cli::parse();
     match commands::run(cli) {
         Ok(output) => {
