@@ -51,8 +51,10 @@ fn times(opened: &[String], path: &str) -> usize {
     opened.iter().filter(|p| p.as_str() == path).count()
 }
 
+/// How many files inside `dir` were opened.
 fn under(opened: &[String], dir: &str) -> usize {
-    opened.iter().filter(|p| p.starts_with(dir)).count()
+    let dir = format!("{dir}/");
+    opened.iter().filter(|p| p.starts_with(&dir)).count()
 }
 
 const MISS: &[&str] = &["use", "foobar", "--shell", "bash", "--token-code", GOOD_CODE];
