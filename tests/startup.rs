@@ -57,7 +57,14 @@ fn under(opened: &[String], dir: &str) -> usize {
     opened.iter().filter(|p| p.starts_with(&dir)).count()
 }
 
-const MISS: &[&str] = &["use", "foobar", "--shell", "bash", "--token-code", GOOD_CODE];
+const MISS: &[&str] = &[
+    "use",
+    "foobar",
+    "--shell",
+    "bash",
+    "--token-code",
+    GOOD_CODE,
+];
 
 #[test]
 fn a_miss_reads_each_aws_file_once() {
