@@ -134,3 +134,33 @@ fn a_cached_use_sets_up_no_client() {
         assert_eq!(times(&opened, &path), 1, "{file}: {opened:#?}");
     }
 }
+
+/// On a glibc that understands it (2.36 and later), the binary's relative relocations are
+/// packed (DT_RELR), which its loader applies faster; see build.rs.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn the_binary_packs_its_relative_relocations_where_glibc_allows() {
+    let glibc = Command::new("getconf")
+        .arg("GNU_LIBC_VERSION")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    let version: Vec<u32> = glibc
+        .strip_prefix("glibc ")
+        .unwrap_or_default()
+        .split('.')
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    if version.len() < 2 || (version[0], version[1]) < (2, 36) || !have("readelf") {
+        return;
+    }
+    let dynamic = Command::new("readelf")
+        .arg("-d")
+        .arg(bin())
+        .output()
+        .unwrap();
+    let dynamic = String::from_utf8_lossy(&dynamic.stdout);
+    assert!(dynamic.contains("(RELR)"), "{dynamic}");
+    let run = Command::new(bin()).arg("--version").output().unwrap();
+    assert!(run.status.success(), "{run:?}");
+}
