@@ -79,6 +79,7 @@ pub async fn add(args: AddArgs, log: Log) -> Result<Output> {
         mfa_serial: None,
         mfa_process: None,
         region: Some(region.clone()),
+        texts: None,
     };
     let client = obtain::client(&probe, args.timeout, log).await;
     let arn = client.caller_arn().await.map_err(|f| match f {

@@ -63,9 +63,10 @@ pub async fn resolve_profile(
         files.config.display(),
         files.credentials.display()
     ));
-    let set = profile::load(&files).await?;
+    let (set, texts) = profile::load_texts(&files).await?;
     crate::sdk_settings::check(&set, &name, &files)?;
-    let profile = profile::resolve(&set, &name, serial_flag, &files)?;
+    let mut profile = profile::resolve(&set, &name, serial_flag, &files)?;
+    profile.texts = Some(texts);
     if profile.identity != profile.name {
         log.info(format_args!(
             "keys of profile '{}', then {} role(s)",

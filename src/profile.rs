@@ -189,6 +189,34 @@ pub struct Profile {
     pub mfa_process: Option<String>,
     /// `region`: the first found from `name` down the chain.
     pub region: Option<String>,
+    /// The files' texts this profile was resolved from, for the SDK; `None` makes the SDK read
+    /// the files itself.
+    pub texts: Option<Texts>,
+}
+
+/// The two files' texts as mfaenv read them, handed to the SDK for its own settings (endpoint,
+/// retries) so that it reads neither file a second time: one read is faster, and the SDK sees
+/// exactly what mfaenv checked. The credentials text holds secrets, so `Debug` shows none of it.
+#[derive(Clone)]
+pub struct Texts {
+    config: String,
+    credentials: String,
+}
+
+impl Texts {
+    /// The texts as the SDK's loader takes them (`ConfigLoader::profile_files`).
+    pub fn sdk_files(&self) -> EnvConfigFiles {
+        EnvConfigFiles::builder()
+            .with_contents(EnvConfigFileKind::Config, self.config.as_str())
+            .with_contents(EnvConfigFileKind::Credentials, self.credentials.as_str())
+            .build()
+    }
+}
+
+impl fmt::Debug for Texts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Texts(..)")
+    }
 }
 
 /// Reads and merges the config and credentials files with aws-config's own parser, honouring
@@ -196,9 +224,21 @@ pub struct Profile {
 /// files itself so that an unreadable or non-UTF-8 file is an error naming it, not (as in the
 /// SDK) silently an empty one.
 pub async fn load(files: &Files) -> Result<ProfileSet> {
+    Ok(load_texts(files).await?.0)
+}
+
+/// As [`load`], and the texts read, for the SDK (see [`Texts`]).
+pub async fn load_texts(files: &Files) -> Result<(ProfileSet, Texts)> {
     let config = read_text(&files.config)?;
     let credentials = read_text(&files.credentials)?;
-    parse(&config, &credentials, files).await
+    let set = parse(&config, &credentials, files).await?;
+    Ok((
+        set,
+        Texts {
+            config,
+            credentials,
+        },
+    ))
 }
 
 /// A file's text; missing is empty.
@@ -371,6 +411,7 @@ pub fn resolve(
         mfa_serial,
         mfa_process: process,
         region,
+        texts: None,
     })
 }
 

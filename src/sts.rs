@@ -4,7 +4,7 @@
 use crate::error::{Error, printable};
 use crate::log::Log;
 use crate::mfa::TokenCode;
-use crate::profile::{MfaSerial, Profile, ProfileName, Role};
+use crate::profile::{MfaSerial, Profile, ProfileName, Role, Texts};
 use crate::session::{Secret, Session, SessionDuration, rfc3339};
 use aws_config::BehaviorVersion;
 use aws_config::timeout::TimeoutConfig;
@@ -15,6 +15,7 @@ use aws_sdk_sts::config::interceptors::{
 use aws_sdk_sts::config::{ConfigBag, Credentials, Intercept, Region, RuntimeComponents};
 use aws_sdk_sts::error::{BoxError, ProvideErrorMetadata, SdkError};
 use aws_smithy_types::body::SdkBody;
+use aws_types::service_config::ServiceConfigKey;
 use http_body_util::{LengthLimitError, Limited};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -130,6 +131,28 @@ pub fn endpoint_for_humans(uri: &str) -> String {
     printable(&shown)
 }
 
+/// The endpoint URL the SDK will use for STS, found as its STS config builder finds it (the
+/// service's own setting, `AWS_ENDPOINT_URL_STS` or `[services …]` `sts.endpoint_url`, before
+/// the general one), or `None` for AWS's own endpoints.
+fn endpoint_url(config: &aws_types::SdkConfig) -> Option<String> {
+    let key = ServiceConfigKey::builder()
+        .service_id("STS")
+        .env("AWS_ENDPOINT_URL")
+        .profile("endpoint_url")
+        .build()
+        .ok()?;
+    config
+        .service_config()
+        .and_then(|c| c.load_config(key))
+        .or_else(|| config.endpoint_url().map(str::to_owned))
+}
+
+/// Whether `url` is a plain-HTTP URL (the scheme is case-insensitive).
+fn is_plain_http(url: &str) -> bool {
+    url.get(..7)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"))
+}
+
 /// The region for the STS call: the profile's, else `AWS_REGION`/`AWS_DEFAULT_REGION`, else the
 /// global endpoint.
 pub fn region(profile_region: Option<&str>, env_region: Option<&str>) -> String {
@@ -159,15 +182,29 @@ impl Sts {
             .read_timeout(timeout)
             .operation_timeout(timeout)
             .build();
+        // The texts mfaenv read already, so that the SDK reads no file a second time.
+        let files = profile
+            .texts
+            .as_ref()
+            .map_or_else(crate::sdk_settings::profile_files, Texts::sdk_files);
         let config = aws_config::defaults(BehaviorVersion::latest())
             .profile_name(profile.name.as_str())
-            .profile_files(crate::sdk_settings::profile_files())
+            .profile_files(files)
             .region(Region::new(region))
             .credentials_provider(credentials)
             .timeout_config(timeouts)
             .load()
             .await;
         let mut sts = aws_sdk_sts::config::Builder::from(&config).interceptor(CapAnswer);
+        // The default client loads every system root certificate (the bundle, then each file
+        // of the certificate directory) when it first connects, even to an `http://`
+        // endpoint, where no certificate is ever checked: a few milliseconds of every call to
+        // a local STS. An `http://` endpoint gets a client without TLS instead; should the SDK
+        // ever send such a client an `https://` request, it fails rather than going without
+        // TLS.
+        if endpoint_url(&config).is_some_and(|url| is_plain_http(&url)) {
+            sts = sts.http_client(aws_smithy_http_client::Builder::new().build_http());
+        }
         if log.verbose {
             sts = sts.interceptor(ShowEndpoint::default());
         }
