@@ -291,7 +291,7 @@ for shell in bash bash4 zsh fish; do
     bash) name='mfaenv prompt hook, bash' note='reference of the hook rows' ;;
     bash4) name='mfaenv prompt hook, bash (clock as in bash 4.2–4.4)' note='' ;;
     zsh) name='mfaenv prompt hook, zsh' note='' ;;
-    fish) name='mfaenv prompt hook, fish' note='one `date` process per prompt: fish has no clock builtin' ;;
+    fish) name='mfaenv prompt hook, fish' note='builtin clock: path mtime --relative on a clock file (fish 3.5+)' ;;
   esac
   if [[ -z $value ]]; then
     missing_row "$name" "${shell%4} not installed"
