@@ -204,7 +204,10 @@ fn compact_duration(d: time::Duration) -> String {
 /// The profiles usable with mfaenv and their cached sessions, as a table; no network.
 async fn list() -> Result<Output> {
     let files = crate::profile::Files::locate()?;
-    let set = crate::profile::load(&files).await?;
+    let (set, texts) = crate::profile::load_texts(&files).await?;
+    // Which file a key is in: the credentials file read alone (keys may sit in the config).
+    let in_credentials = crate::profile::parse("", texts.credentials(), &files).await?;
+    let today = OffsetDateTime::now_utc().date();
     let cache = cache::default_dir()
         .filter(|d| d.is_dir())
         .and_then(|d| Cache::open(d).ok());
@@ -216,6 +219,8 @@ async fn list() -> Result<Output> {
         "MFA DEVICE".to_owned(),
         "ROLE".to_owned(),
         "SESSION".to_owned(),
+        "KEYS".to_owned(),
+        "KEY AGE".to_owned(),
     ]];
     let mut unusable = 0;
     for name in names {
@@ -244,6 +249,7 @@ async fn list() -> Result<Output> {
         rows.push([
             name.to_string(),
             p.mfa_serial
+                .as_ref()
                 .map(|s| s.to_string())
                 .unwrap_or_else(|| format!("none: mfaenv setup {name}")),
             p.roles
@@ -251,6 +257,8 @@ async fn list() -> Result<Output> {
                 .map(|r| r.arn.clone())
                 .unwrap_or_else(|| "-".to_owned()),
             left,
+            keys_place(&p, &in_credentials),
+            key_age(&p, &set, today),
         ]);
     }
     let mut notices = Vec::new();
@@ -273,9 +281,66 @@ async fn list() -> Result<Output> {
     })
 }
 
+/// Where the profile's long-term keys live, from the config alone: a store is named, never
+/// opened (no keyring unlock, no passphrase). A role's keys are its source profile's.
+fn keys_place(
+    p: &crate::profile::Profile,
+    in_credentials: &aws_config::profile::ProfileSet,
+) -> String {
+    let place = match p.key_store {
+        Some(crate::keystore::Store::Keyring) => "keyring",
+        Some(crate::keystore::Store::File) => "encrypted file",
+        None if in_credentials
+            .get_profile(p.identity.as_str())
+            .and_then(|s| s.get("aws_access_key_id"))
+            .is_some() =>
+        {
+            "credentials file"
+        }
+        None => "config file",
+    };
+    match p.identity == p.name {
+        true => place.to_owned(),
+        false => format!("{place} (of {})", p.identity),
+    }
+}
+
+/// The key's age from the day recorded when mfaenv stored it (`mfaenv_key_created`), flagged
+/// past [`crate::keystore::OLD_KEY_DAYS`]; `-` when unknown. The record counts only for the key
+/// it was made for (`mfaenv_access_key_id`), so a key changed by hand is never given a date.
+fn key_age(
+    p: &crate::profile::Profile,
+    set: &aws_config::profile::ProfileSet,
+    today: time::Date,
+) -> String {
+    use crate::keystore::{CREATED_PROPERTY, KEY_ID_PROPERTY, OLD_KEY_DAYS, parse_created};
+    let Some(section) = set.get_profile(p.identity.as_str()) else {
+        return "-".to_owned();
+    };
+    let recorded_for_this_key = section
+        .get(KEY_ID_PROPERTY)
+        .is_some_and(|id| id.trim() == p.access_key_id);
+    let Some(created) = section
+        .get(CREATED_PROPERTY)
+        .filter(|_| recorded_for_this_key)
+        .and_then(parse_created)
+    else {
+        return "-".to_owned();
+    };
+    let days = (today - created).whole_days().max(0);
+    let age = match days {
+        1 => "1 day".to_owned(),
+        _ => format!("{days} days"),
+    };
+    match days > OLD_KEY_DAYS {
+        true => format!("{age} (rotate it: mfaenv rotate {})", p.identity),
+        false => age,
+    }
+}
+
 /// Left-aligned columns, two spaces apart.
-fn table(rows: &[[String; 4]]) -> String {
-    let mut widths = [0; 4];
+fn table<const N: usize>(rows: &[[String; N]]) -> String {
+    let mut widths = [0; N];
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());

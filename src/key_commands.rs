@@ -6,7 +6,7 @@ use crate::cli::{AddArgs, ImportArgs, RemoveArgs};
 use crate::commands::Output;
 use crate::config_edit;
 use crate::error::{Error, Result, printable};
-use crate::keystore::{self, KEY_ID_PROPERTY, Keys, STORE_PROPERTY, Store};
+use crate::keystore::{self, CREATED_PROPERTY, KEY_ID_PROPERTY, Keys, STORE_PROPERTY, Store};
 use crate::log::Log;
 use crate::mfa;
 use crate::obtain;
@@ -106,6 +106,7 @@ pub async fn add(args: AddArgs, log: Log) -> Result<Output> {
     let mut properties = vec![
         (STORE_PROPERTY, store.name().to_owned()),
         (KEY_ID_PROPERTY, keys.access_key_id.clone()),
+        (CREATED_PROPERTY, keystore::today()),
         ("region", region),
     ];
     if let Some(serial) = &serial {
@@ -225,6 +226,9 @@ pub async fn import(args: ImportArgs, log: Log) -> Result<Output> {
         keystore::save(store, name, &keys)?;
         save(&files, name, STORE_PROPERTY, store.name())?;
         save(&files, name, KEY_ID_PROPERTY, id)?;
+        // The key itself may be older (its day of creation is IAM's to know): this is the
+        // day mfaenv took charge of it, the best known without a call.
+        save(&files, name, CREATED_PROPERTY, &keystore::today())?;
         moved.push((name, id.to_owned(), store));
     }
     // One rewrite for all: a temp file of an interrupted rewrite never holds a key being moved.
@@ -331,7 +335,11 @@ pub async fn remove(args: RemoveArgs, log: Log) -> Result<Output> {
     }
     let deleted = keystore::delete(store, &name)?;
     let dropped = drop_sessions(&set, &name, &files)?;
-    config_edit::remove_properties(&files.config, name.as_str(), &[STORE_PROPERTY, KEY_ID_PROPERTY])
+    config_edit::remove_properties(
+        &files.config,
+        name.as_str(),
+        &[STORE_PROPERTY, KEY_ID_PROPERTY, CREATED_PROPERTY],
+    )
         .map_err(|e| {
             Error::Runtime(format!(
                 "the keys of profile '{name}' are deleted, but {} still names them: {e}; remove {STORE_PROPERTY} and {KEY_ID_PROPERTY} there by hand",

@@ -23,6 +23,24 @@ pub const SETTING: &str = "MFAENV_KEY_STORE";
 pub const STORE_PROPERTY: &str = "mfaenv_key_store";
 /// The config property holding the (non-secret) access key id of a profile's stored keys.
 pub const KEY_ID_PROPERTY: &str = "mfaenv_access_key_id";
+/// The config property recording the day (`YYYY-MM-DD`, UTC) `add` or `import` stored the key
+/// named by [`KEY_ID_PROPERTY`], so that `list` can tell its age without opening the store.
+pub const CREATED_PROPERTY: &str = "mfaenv_key_created";
+/// Keys older than this many days are flagged by `list` for rotation.
+pub const OLD_KEY_DAYS: i64 = 90;
+
+/// Today's date as [`CREATED_PROPERTY`] records it.
+pub fn today() -> String {
+    let d = time::OffsetDateTime::now_utc().date();
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// The date [`CREATED_PROPERTY`] holds, if it is one.
+pub fn parse_created(text: &str) -> Option<time::Date> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text.trim(), &format).ok()
+}
+
 /// The passphrase of the encrypted file, for automation (as aws-vault's
 /// `AWS_VAULT_FILE_PASSPHRASE`); never passed on to a child process.
 pub const PASSPHRASE_VARIABLE: &str = "MFAENV_FILE_PASSPHRASE";

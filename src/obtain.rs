@@ -79,7 +79,16 @@ pub async fn resolve_profile(
 
 /// The session for the profile named (or the default one), from the cache or from STS.
 pub async fn session(named: Option<&str>, args: &SessionArgs, log: Log) -> Result<Session> {
-    let (profile, files) = resolve_profile(named, args.serial_number.as_deref(), log).await?;
+    let serial = args.serial_number.as_deref();
+    // The first run's offer costs nothing on the way to a cached session: it is looked at
+    // only once the profile has failed to resolve.
+    let (profile, files) = match resolve_profile(named, serial, log).await {
+        Err(e @ Error::Config(_)) => {
+            first_run(named, args, e, log).await?;
+            resolve_profile(named, serial, log).await?
+        }
+        found => found?,
+    };
     let margin = refresh_margin(log);
     let cache = if args.no_cache { None } else { open_cache(log) };
     // What answers for the profile: a role's own session, or the identity's MFA session.
@@ -123,6 +132,65 @@ pub async fn session(named: Option<&str>, args: &SessionArgs, log: Log) -> Resul
     }
     let fresh = fetch(&profile, &files, args, cache.as_ref(), margin, log).await?;
     Ok(finish(fresh, &profile))
+}
+
+/// A profile that is not set up at all, on a terminal: offer `mfaenv add` there and then, so
+/// the first `use` on a fresh machine needs nothing but the keys. Returns once the keys are
+/// stored; otherwise the error to show: `failed` itself for a profile that is set up but broken,
+/// or one line naming `mfaenv add` (no terminal, or the offer declined).
+async fn first_run(named: Option<&str>, args: &SessionArgs, failed: Error, log: Log) -> Result<()> {
+    let aws_profile = std::env::var("AWS_PROFILE").ok();
+    let name = ProfileName::choose(named, aws_profile.as_deref())?;
+    let files = Files::locate()?;
+    let set = profile::load(&files).await?;
+    let Some(why) = profile::not_set_up(&set, &name) else {
+        return Err(failed);
+    };
+    // The resolver's message already names `mfaenv add` for a section without keys.
+    let unadded = |failed: Error| match why {
+        profile::NotSetUp::Absent { .. } => {
+            Error::Config(format!("{failed}; to set it up, run mfaenv add {name}"))
+        }
+        profile::NotSetUp::NoKeys => failed,
+    };
+    if !mfa::has_terminal() || !crate::config_edit::can_name_profile(name.as_str()) {
+        return Err(unadded(failed));
+    }
+    // A likely typo of a profile that exists is not made a new profile by a bare Enter.
+    let question = match why {
+        profile::NotSetUp::Absent { close: Some(close) } => format!(
+            "Profile '{name}' is not set up (did you mean '{close}'?); add its keys now? [y/N] "
+        ),
+        _ => format!("Profile '{name}' is not set up; add its keys now? [Y/n] "),
+    };
+    let default_yes = !matches!(why, profile::NotSetUp::Absent { close: Some(_) });
+    let answer = mfa::read_terminal(&question, &name, 16)?;
+    let yes = match answer.trim().to_ascii_lowercase().as_str() {
+        "" => default_yes,
+        "y" | "yes" => true,
+        _ => false,
+    };
+    if !yes {
+        return Err(Error::Config(format!(
+            "profile '{name}' is not set up; run mfaenv add {name} to store its keys"
+        )));
+    }
+    let added = crate::key_commands::add(
+        crate::cli::AddArgs {
+            profile: name.to_string(),
+            env: false,
+            region: None,
+            serial_number: args.serial_number.clone(),
+            timeout: args.timeout,
+        },
+        log,
+    )
+    .await?;
+    // The script still has to come: what `add` says goes to stderr now.
+    for notice in added.notices {
+        eprintln!("{notice}");
+    }
+    Ok(())
 }
 
 /// The cached session of `kind` for the profile (a role's own, or its identity's MFA

@@ -204,6 +204,11 @@ pub struct Texts {
 }
 
 impl Texts {
+    /// The credentials file's text (it holds secrets: for parsing, never for showing).
+    pub(crate) fn credentials(&self) -> &str {
+        &self.credentials
+    }
+
     /// The texts as the SDK's loader takes them (`ConfigLoader::profile_files`).
     pub fn sdk_files(&self) -> EnvConfigFiles {
         EnvConfigFiles::builder()
@@ -485,6 +490,49 @@ fn role(profile: &ProfileName, arn: &str, section: &Section) -> Result<Role> {
         external_id: get("external_id").map(str::to_owned),
         duration_seconds,
     })
+}
+
+/// Why a profile is one `mfaenv add` would set up.
+#[derive(Debug, PartialEq, Eq)]
+pub enum NotSetUp<'a> {
+    /// No section of that name in either file; `close` is a name the user may have meant.
+    Absent {
+        /// The known profile nearest to the name asked for, when it looks like a typo.
+        close: Option<&'a str>,
+    },
+    /// A section holding no credentials of any kind (only `region`, `mfa_serial`…).
+    NoKeys,
+}
+
+/// Whether `name` is a profile that `add` would set up rather than one that is broken: absent,
+/// or a section with nothing that gets credentials (no keys, store, role, SSO or process).
+/// Anything else that fails to resolve keeps its own error, so no working setup is offered away.
+pub fn not_set_up<'a>(set: &'a ProfileSet, name: &ProfileName) -> Option<NotSetUp<'a>> {
+    const CREDENTIAL_KEYS: &[&str] = &[
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "aws_session_token",
+        crate::keystore::STORE_PROPERTY,
+        "role_arn",
+        "source_profile",
+        "credential_source",
+        "credential_process",
+        "sso_session",
+        "sso_start_url",
+        "web_identity_token_file",
+    ];
+    match set.get_profile(name.as_str()) {
+        None => {
+            let mut names: Vec<&str> = set.profiles().collect();
+            names.sort_unstable();
+            Some(NotSetUp::Absent {
+                close: closest(name.as_str(), &names),
+            })
+        }
+        Some(p) => {
+            (!CREDENTIAL_KEYS.iter().any(|k| p.get(k).is_some())).then_some(NotSetUp::NoKeys)
+        }
+    }
 }
 
 fn not_found(set: &ProfileSet, name: &ProfileName, files: &Files) -> Error {

@@ -42,6 +42,12 @@ fn use_args(extra: &[&'static str]) -> Vec<&'static str> {
     args
 }
 
+/// The day `add` records as `mfaenv_key_created`.
+fn today() -> String {
+    let d = time::OffsetDateTime::now_utc().date();
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
 fn config(f: &Fixture) -> String {
     std::fs::read_to_string(f.path(".aws/config")).unwrap()
 }
@@ -62,7 +68,8 @@ fn keyring_add_use_and_remove() {
         config(&f),
         format!(
             "[profile foobar]\nregion = eu-west-1\nmfaenv_key_store = keyring\n\
-             mfaenv_access_key_id = {ACCESS_KEY_ID}\nmfa_serial = {SERIAL}\n"
+             mfaenv_access_key_id = {ACCESS_KEY_ID}\nmfaenv_key_created = {}\nmfa_serial = {SERIAL}\n",
+            today()
         )
     );
     assert!(
@@ -426,7 +433,8 @@ fn add_asks_on_the_terminal_without_echoing_secrets() {
         config(&f),
         format!(
             "[profile newprof]\nmfaenv_key_store = file\nmfaenv_access_key_id = {ACCESS_KEY_ID}\n\
-             region = eu-west-1\nmfa_serial = {SERIAL}\n"
+             mfaenv_key_created = {}\nregion = eu-west-1\nmfa_serial = {SERIAL}\n",
+            today()
         )
     );
     let run = f.run_env(
