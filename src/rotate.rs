@@ -286,7 +286,7 @@ fn failure(f: Failure) -> Error {
 
 /// Holds `rotate`'s own lock for the profile (not the session lock, which getting the MFA
 /// session takes itself) until dropped; no lock where there is no cache directory.
-fn rotation_lock(name: &ProfileName) -> Result<Option<crate::lock::Lock>> {
+fn rotation_lock(name: &ProfileName) -> Result<Option<crate::cache::Lock>> {
     let Some(dir) = cache::default_dir() else {
         return Ok(None);
     };
