@@ -123,8 +123,7 @@ impl Place {
         // The keys must be where rotate can replace them: one pair in the credentials file.
         let text = std::fs::read_to_string(&files.credentials).unwrap_or_default();
         let placeholder = ("AKIAPLACEHOLDER00000", "placeholder");
-        if config_edit::replace_keys_text(&text, profile.identity.as_str(), placeholder).is_none()
-        {
+        if config_edit::replace_keys_text(&text, profile.identity.as_str(), placeholder).is_none() {
             return Err(Error::Config(format!(
                 "the keys of profile '{}' are not one aws_access_key_id and aws_secret_access_key in its section of {}, so rotate cannot replace them; run mfaenv import {} first",
                 profile.identity,

@@ -153,7 +153,8 @@ fn two_keys_already_are_refused_before_anything_changes() {
     let r = run(rotate(&f, "foobar", &[]));
     r.assert_fails(1, "already has two access keys");
     assert!(
-        r.stderr.contains(&format!("--access-key-id {ACCESS_KEY_ID}")),
+        r.stderr
+            .contains(&format!("--access-key-id {ACCESS_KEY_ID}")),
         "names the key to delete: {r:#?}"
     );
     assert_eq!(f.sts.count("CreateAccessKey"), creates);
@@ -191,7 +192,9 @@ fn kill_loop(vars: &[(&str, &str)], rounds: u32) {
         .unwrap()
         .subsec_nanos() as u64;
     for round in 0..rounds {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let at = (seed >> 33) % (whole + whole / 4);
         let mut child = rotate(&f, "foobar", vars)
             .stdout(Stdio::null())
@@ -224,8 +227,10 @@ fn kill_loop(vars: &[(&str, &str)], rounds: u32) {
 fn stored_id(f: &Fixture) -> String {
     let text = format!("{}\n{}", config(f), credentials(f));
     let find = |key: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(key).map(|v| v.trim_start_matches([' ', '=']).to_owned()))
+        text.lines().find_map(|l| {
+            l.strip_prefix(key)
+                .map(|v| v.trim_start_matches([' ', '=']).to_owned())
+        })
     };
     find("mfaenv_access_key_id")
         .or_else(|| find("aws_access_key_id"))
@@ -351,7 +356,10 @@ fn moto_rotates_a_key_and_deletes_the_old_one() {
         text.contains(&format!("aws_access_key_id = {}\n", keys[0])),
         "the new key is stored: {text}"
     );
-    assert!(!r.stderr.contains(text.lines().nth(3).unwrap()), "no secret");
+    assert!(
+        !r.stderr.contains(text.lines().nth(3).unwrap()),
+        "no secret"
+    );
 }
 
 #[test]

@@ -496,7 +496,9 @@ fn iam(r: &Request, s: &mut State) -> (u16, String) {
                 200,
                 wrap(
                     "ListAccessKeys",
-                    &format!("<UserName>alice</UserName><AccessKeyMetadata>{members}</AccessKeyMetadata><IsTruncated>false</IsTruncated>"),
+                    &format!(
+                        "<UserName>alice</UserName><AccessKeyMetadata>{members}</AccessKeyMetadata><IsTruncated>false</IsTruncated>"
+                    ),
                 ),
             )
         }
@@ -512,7 +514,9 @@ fn iam(r: &Request, s: &mut State) -> (u16, String) {
                 200,
                 wrap(
                     "CreateAccessKey",
-                    &format!("<AccessKey><UserName>alice</UserName><AccessKeyId>{id}</AccessKeyId><Status>Active</Status><SecretAccessKey>{NEW_SECRET}</SecretAccessKey><CreateDate>2026-01-01T00:00:00Z</CreateDate></AccessKey>"),
+                    &format!(
+                        "<AccessKey><UserName>alice</UserName><AccessKeyId>{id}</AccessKeyId><Status>Active</Status><SecretAccessKey>{NEW_SECRET}</SecretAccessKey><CreateDate>2026-01-01T00:00:00Z</CreateDate></AccessKey>"
+                    ),
                 ),
             )
         }
