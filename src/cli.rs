@@ -61,6 +61,10 @@ Examples:
   mfaenv remove foobar
   mfaenv remove foobar --yes        for scripts: no question";
 
+const ROTATE_EXAMPLES: &str = "\
+Examples:
+  mfaenv rotate foobar              asks for a code only when no MFA session is cached";
+
 const CREDENTIAL_PROCESS_EXAMPLES: &str = "\
 Examples:
   # in ~/.aws/config:
@@ -134,6 +138,9 @@ pub enum Command {
     /// Delete a profile's stored keys and its cached sessions.
     #[command(after_help = REMOVE_EXAMPLES)]
     Remove(RemoveArgs),
+    /// Replace a profile's access key with a new one through IAM, then delete the old one.
+    #[command(after_help = ROTATE_EXAMPLES)]
+    Rotate(RotateArgs),
     /// Print the session as AWS credential_process JSON, for the AWS CLI and SDKs.
     #[command(after_help = CREDENTIAL_PROCESS_EXAMPLES)]
     CredentialProcess(CredentialProcessArgs),
@@ -290,6 +297,17 @@ pub struct RemoveArgs {
     /// Do not ask for confirmation
     #[arg(long, short)]
     pub yes: bool,
+}
+
+/// Options of `mfaenv rotate`.
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// Profile whose IAM user gets a new access key
+    #[arg(add = profiles())]
+    pub profile: String,
+    #[command(flatten)]
+    /// How the MFA session that signs the IAM calls is got.
+    pub session: SessionArgs,
 }
 
 /// Options of `mfaenv credential-process`.

@@ -63,6 +63,7 @@ pub fn run(cli: Cli) -> Result<Output> {
         Command::Add(args) => runtime()?.block_on(crate::key_commands::add(args, log)),
         Command::Import(args) => runtime()?.block_on(crate::key_commands::import(args, log)),
         Command::Remove(args) => runtime()?.block_on(crate::key_commands::remove(args, log)),
+        Command::Rotate(args) => runtime()?.block_on(crate::rotate::rotate(args, log)),
         Command::CredentialProcess(args) => runtime()?.block_on(credential_process(args, log)),
         Command::Exec(args) => {
             let session =

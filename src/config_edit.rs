@@ -1176,3 +1176,110 @@ mod strip_tests {
 pub fn can_name_profile(profile: &str) -> bool {
     is_identifier(profile)
 }
+
+/// Returns the credentials file's `text` with `profile`'s `aws_access_key_id` and
+/// `aws_secret_access_key` set to `keys` (id, secret), every other byte kept (the key names as
+/// written, the spacing before each value, line ends), and how many lines changed; `None` when
+/// the section does not hold exactly one of each.
+pub fn replace_keys_text(text: &str, profile: &str, keys: (&str, &str)) -> Option<String> {
+    let (bom, body) = match text.strip_prefix(BOM) {
+        Some(rest) => (BOM, rest),
+        None => ("", text),
+    };
+    let lines = split_lines(body);
+    let sections = credentials_sections(&lines, profile);
+    let mut new: Vec<Option<String>> = vec![None; lines.len()];
+    let mut drop = vec![false; lines.len()];
+    let (mut ids, mut secrets) = (0, 0);
+    for (start, end) in sections {
+        let mut in_replaced = false;
+        for i in start + 1..end {
+            match lines[i].kind {
+                Kind::Property => {
+                    let key = property_key(lines[i].text).unwrap_or("");
+                    let value = if key.eq_ignore_ascii_case("aws_access_key_id") {
+                        ids += 1;
+                        keys.0
+                    } else if key.eq_ignore_ascii_case("aws_secret_access_key") {
+                        secrets += 1;
+                        keys.1
+                    } else {
+                        in_replaced = false;
+                        continue;
+                    };
+                    in_replaced = true;
+                    let text = lines[i].text;
+                    let eq = text.find('=')?;
+                    let after = &text[eq + 1..];
+                    let spaces = after.len() - after.trim_start_matches(WHITESPACE).len();
+                    new[i] = Some(format!("{}{value}", &text[..eq + 1 + spaces]));
+                }
+                // A continuation of a replaced value would be read as part of the new one.
+                Kind::Continuation if in_replaced => drop[i] = true,
+                Kind::Continuation => {}
+                Kind::Blank | Kind::Comment | Kind::Header => in_replaced = false,
+            }
+        }
+    }
+    if ids != 1 || secrets != 1 {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    out.push_str(bom);
+    for (i, line) in lines.iter().enumerate() {
+        if drop[i] {
+            continue;
+        }
+        out.push_str(new[i].as_deref().unwrap_or(line.text));
+        out.push_str(line.end);
+    }
+    Some(out)
+}
+
+/// Puts new keys (id, secret) in place of `profile`'s in the credentials file at `path`: both
+/// in one atomic rename under the file's edit lock, with no backup and (on Linux) no named
+/// temp file, so at every moment the file holds either the old keys or the new ones.
+pub fn replace_keys(path: &Path, profile: &str, keys: (&str, &str)) -> io::Result<()> {
+    let target = follow_links(path)?;
+    let _lock = lock_for(&target)?;
+    let meta = fs::metadata(&target)?;
+    if !meta.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{} is not a regular file; not editing it", target.display()),
+        ));
+    }
+    let old = fs::read(&target)?;
+    let old_text = std::str::from_utf8(&old).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{} is not UTF-8 text; not editing it", target.display()),
+        )
+    })?;
+    let new_text = replace_keys_text(old_text, profile, keys).ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "profile '{profile}' of {} does not hold exactly one aws_access_key_id and one aws_secret_access_key",
+                target.display()
+            ),
+        )
+    })?;
+    write_unnamed(&target, new_text.as_bytes(), meta.permissions())
+}
+
+#[cfg(test)]
+mod replace_tests {
+    use super::*;
+
+    #[test]
+    fn only_the_two_values_change() {
+        let input = "\u{feff}[other]\r\naws_access_key_id = KEEP\r\n[foo] # work\r\nAWS_Access_Key_ID=OLDID\r\naws_secret_access_key =  OLDSECRET\r\nregion = x\r\n";
+        let out = replace_keys_text(input, "foo", ("NEWID", "NEWSECRET")).unwrap();
+        assert_eq!(
+            out,
+            "\u{feff}[other]\r\naws_access_key_id = KEEP\r\n[foo] # work\r\nAWS_Access_Key_ID=NEWID\r\naws_secret_access_key =  NEWSECRET\r\nregion = x\r\n"
+        );
+        assert!(replace_keys_text("[foo]\naws_access_key_id = A\n", "foo", ("B", "C")).is_none());
+    }
+}

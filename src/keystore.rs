@@ -137,13 +137,29 @@ pub fn ready(store: Store) -> Result<()> {
 
 /// The secret stored for `profile` in `store`, checked to belong to `key_id`.
 pub fn load(store: Store, profile: &ProfileName, key_id: &str) -> Result<Secret> {
-    let keys = match store {
-        Store::Keyring => keyring_get(profile)?,
+    let pending = pending_name(profile);
+    let (keys, new) = match store {
+        Store::Keyring => {
+            let keys = keyring_get(profile)?;
+            // Only when the main entry does not answer for the config's key id: a rotation
+            // was interrupted between naming the new key in the config and storing it there.
+            let new = match &keys {
+                Some(k) if k.access_key_id == key_id => None,
+                _ => keyring_get(&pending)?,
+            };
+            (keys, new)
+        }
         Store::File => {
             let passphrase = passphrase(false)?;
-            read_file(&passphrase)?.remove(profile.as_str())
+            let mut all = read_file(&passphrase)?;
+            (all.remove(profile.as_str()), all.remove(pending.as_str()))
         }
     };
+    if let Some(new) = new.filter(|n| n.access_key_id == key_id)
+        && keys.as_ref().is_none_or(|k| k.access_key_id != key_id)
+    {
+        return Ok(new.secret_access_key);
+    }
     let Some(keys) = keys else {
         return Err(Error::Config(format!(
             "profile '{profile}' says its keys are in {}, but none are stored there for it; run mfaenv add {profile}",
@@ -174,6 +190,13 @@ pub fn save(store: Store, profile: &ProfileName, keys: &Keys) -> Result<()> {
             write_file(&all, &passphrase, WORK_FACTOR)
         }
     }
+}
+
+/// Where `rotate` keeps a new key until it is the profile's own: a name no profile can have
+/// (a config section name never holds a space), so it never meets a real profile's keys.
+pub fn pending_name(profile: &ProfileName) -> ProfileName {
+    ProfileName::choose(Some(&format!("{profile} (rotating)")), None)
+        .unwrap_or_else(|_| profile.clone())
 }
 
 /// Deletes the keys of `profile` from `store`; false when there were none.

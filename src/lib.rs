@@ -16,6 +16,7 @@ pub mod log;
 pub mod mfa;
 pub mod obtain;
 pub mod profile;
+pub mod rotate;
 pub mod sdk_settings;
 pub mod session;
 pub mod shell;

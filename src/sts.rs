@@ -62,7 +62,7 @@ pub enum Signer<'a> {
 
 /// Wraps every answer's body so that reading stops after [`MAX_ANSWER_BYTES`].
 #[derive(Debug)]
-struct CapAnswer;
+pub(crate) struct CapAnswer;
 
 impl Intercept for CapAnswer {
     fn name(&self) -> &'static str {
@@ -135,8 +135,16 @@ pub fn endpoint_for_humans(uri: &str) -> String {
 /// service's own setting, `AWS_ENDPOINT_URL_STS` or `[services …]` `sts.endpoint_url`, before
 /// the general one), or `None` for AWS's own endpoints.
 fn endpoint_url(config: &aws_types::SdkConfig) -> Option<String> {
+    service_endpoint_url(config, "STS")
+}
+
+/// [`endpoint_url`] for the service `service_id` (`"IAM"` for `rotate`).
+pub(crate) fn service_endpoint_url(
+    config: &aws_types::SdkConfig,
+    service_id: &str,
+) -> Option<String> {
     let key = ServiceConfigKey::builder()
-        .service_id("STS")
+        .service_id(service_id)
         .env("AWS_ENDPOINT_URL")
         .profile("endpoint_url")
         .build()
@@ -148,7 +156,7 @@ fn endpoint_url(config: &aws_types::SdkConfig) -> Option<String> {
 }
 
 /// Whether `url` is a plain-HTTP URL (the scheme is case-insensitive).
-fn is_plain_http(url: &str) -> bool {
+pub(crate) fn is_plain_http(url: &str) -> bool {
     url.get(..7)
         .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"))
 }

@@ -90,6 +90,12 @@ struct State {
     handout: Option<(String, String, String)>,
     max_session: HashMap<String, u64>,
     assumed_arn: Option<String>,
+    /// The IAM user's access keys beside [`ACCESS_KEY_ID`] (made by CreateAccessKey).
+    new_keys: Vec<String>,
+    /// Whether [`ACCESS_KEY_ID`] was deleted through IAM.
+    old_deleted: bool,
+    /// Whether DeleteAccessKey is refused (AccessDenied).
+    refuse_delete: bool,
 }
 
 /// What the normal checks need to know, copied out of the shared state for one request.
@@ -98,6 +104,7 @@ struct Rules {
     handout: Option<(String, String, String)>,
     max_session: HashMap<String, u64>,
     assumed_arn: Option<String>,
+    live_keys: Vec<String>,
 }
 
 /// A running fake STS; it stops when the test process ends.
@@ -162,6 +169,27 @@ impl FakeSts {
     pub fn assumed_arn(&self, arn: &str) -> &Self {
         self.state.lock().unwrap().assumed_arn = Some(arn.to_owned());
         self
+    }
+
+    /// Refuses IAM DeleteAccessKey from now on, as a policy without iam:DeleteAccessKey would.
+    pub fn refuse_delete(&self) -> &Self {
+        self.state.lock().unwrap().refuse_delete = true;
+        self
+    }
+
+    /// Deletes an IAM key as the user would by hand (`aws iam delete-access-key`).
+    pub fn delete_key(&self, id: &str) {
+        let mut s = self.state.lock().unwrap();
+        if id == ACCESS_KEY_ID {
+            s.old_deleted = true;
+        }
+        s.new_keys.retain(|k| k != id);
+    }
+
+    /// The IAM user's live access keys, oldest first.
+    pub fn iam_keys(&self) -> Vec<String> {
+        let s = self.state.lock().unwrap();
+        live_keys(&s)
     }
 
     /// The requests seen so far.
@@ -229,8 +257,16 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
             handout: s.handout.clone(),
             max_session: s.max_session.clone(),
             assumed_arn: s.assumed_arn.clone(),
+            live_keys: live_keys(&s),
         };
         (fault, rules)
+    };
+    let action = request.params.get("Action").cloned().unwrap_or_default();
+    let (fault, iam) = match action.as_str() {
+        "ListAccessKeys" | "CreateAccessKey" | "DeleteAccessKey" => {
+            (None, Some(iam(&request, &mut state.lock().unwrap())))
+        }
+        _ => (fault, None),
     };
     let mut stream = stream;
     let (status, body) = match fault {
@@ -265,7 +301,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
                 error_xml(code, "We encountered an internal error. Please try again."),
             )
         }
-        None => answer(&request, &rules),
+        None => iam.unwrap_or_else(|| answer(&request, &rules)),
     };
     let reason = match status {
         200 => "OK",
@@ -352,7 +388,7 @@ fn broken(body: &str, shape: &Shape) -> String {
 fn answer(r: &Request, rules: &Rules) -> (u16, String) {
     let (good_codes, handout) = (&rules.good_codes, rules.handout.as_ref());
     let p = |k: &str| r.params.get(k).map(String::as_str).unwrap_or("");
-    if r.access_key_id != ACCESS_KEY_ID && !r.access_key_id.starts_with("ASIA") {
+    if !rules.live_keys.contains(&r.access_key_id) && !r.access_key_id.starts_with("ASIA") {
         return (
             403,
             error_xml(
@@ -414,6 +450,92 @@ fn answer(r: &Request, rules: &Rules) -> (u16, String) {
                 &format!("Could not find operation {other} for version 2011-06-15"),
             ),
         ),
+    }
+}
+
+/// The secret of every key the fake's IAM creates: recognisable, so tests can prove it leaks
+/// nowhere.
+pub const NEW_SECRET: &str = "NeWsEcReTmArKeR0123456789/rotatedsecretkey";
+
+fn live_keys(s: &State) -> Vec<String> {
+    let old = (!s.old_deleted).then(|| ACCESS_KEY_ID.to_owned());
+    old.into_iter().chain(s.new_keys.iter().cloned()).collect()
+}
+
+/// IAM's ListAccessKeys, CreateAccessKey and DeleteAccessKey for the one user, `alice`, signed
+/// with a session as IAM demands of a user whose policy requires MFA; two keys at most.
+fn iam(r: &Request, s: &mut State) -> (u16, String) {
+    let p = |k: &str| r.params.get(k).map(String::as_str).unwrap_or("");
+    let wrap = |action: &str, result: &str| {
+        format!(
+            r#"<{action}Response xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><{action}Result>{result}</{action}Result><ResponseMetadata><RequestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestId></ResponseMetadata></{action}Response>"#
+        )
+    };
+    let iam_error = |status: u16, code: &str, message: &str| {
+        (
+            status,
+            format!(
+                r#"<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestId></ErrorResponse>"#
+            ),
+        )
+    };
+    if !r.session_signed || r.access_key_id != SESSION_KEY_ID {
+        return iam_error(403, "AccessDenied", "MFA required");
+    }
+    if p("UserName") != "alice" {
+        return iam_error(404, "NoSuchEntity", "The user cannot be found.");
+    }
+    let live = live_keys(s);
+    match p("Action") {
+        "ListAccessKeys" => {
+            let members: String = live
+                .iter()
+                .map(|k| format!("<member><UserName>alice</UserName><AccessKeyId>{k}</AccessKeyId><Status>Active</Status><CreateDate>2026-01-01T00:00:00Z</CreateDate></member>"))
+                .collect();
+            (
+                200,
+                wrap(
+                    "ListAccessKeys",
+                    &format!(
+                        "<UserName>alice</UserName><AccessKeyMetadata>{members}</AccessKeyMetadata><IsTruncated>false</IsTruncated>"
+                    ),
+                ),
+            )
+        }
+        "CreateAccessKey" if live.len() >= 2 => iam_error(
+            409,
+            "LimitExceeded",
+            "Cannot exceed quota for AccessKeysPerUser: 2",
+        ),
+        "CreateAccessKey" => {
+            let id = format!("AKIAFAKEROTATED{:05}", s.new_keys.len() + 1);
+            s.new_keys.push(id.clone());
+            (
+                200,
+                wrap(
+                    "CreateAccessKey",
+                    &format!(
+                        "<AccessKey><UserName>alice</UserName><AccessKeyId>{id}</AccessKeyId><Status>Active</Status><SecretAccessKey>{NEW_SECRET}</SecretAccessKey><CreateDate>2026-01-01T00:00:00Z</CreateDate></AccessKey>"
+                    ),
+                ),
+            )
+        }
+        "DeleteAccessKey" if s.refuse_delete => iam_error(
+            403,
+            "AccessDenied",
+            "User: arn:aws:iam::123456789012:user/alice is not authorized to perform: iam:DeleteAccessKey",
+        ),
+        _ => {
+            let id = p("AccessKeyId");
+            if id == ACCESS_KEY_ID && !s.old_deleted {
+                s.old_deleted = true;
+            } else if let Some(i) = s.new_keys.iter().position(|k| k == id) {
+                s.new_keys.remove(i);
+            } else {
+                return iam_error(404, "NoSuchEntity", "The Access Key cannot be found.");
+            }
+            (200, wrap("DeleteAccessKey", ""))
+        }
     }
 }
 

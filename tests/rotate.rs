@@ -1,0 +1,376 @@
+//! `mfaenv rotate PROFILE`: a new key through IAM (the fake's IAM, and moto's, which nobody
+//! here wrote), stored wherever the old one was, verified, and only then the old one deleted.
+#![cfg(unix)]
+
+mod common;
+
+use common::fake_sts::{ACCESS_KEY_ID, GOOD_CODE, NEW_SECRET, SERIAL};
+use common::*;
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PASSPHRASE: &str = "correct horse battery staple";
+
+/// `rotate PROFILE --token-code GOOD_CODE`, IAM at the fake.
+fn rotate(f: &Fixture, profile: &str, vars: &[(&str, &str)]) -> Command {
+    let mut cmd = f.cmd(&["rotate", profile, "--token-code", GOOD_CODE]);
+    cmd.env("AWS_ENDPOINT_URL_IAM", &f.sts.url)
+        .env("MFAENV_ROTATE_WAIT_SECONDS", "5")
+        .envs(vars.iter().copied());
+    cmd
+}
+
+fn run(mut cmd: Command) -> Run {
+    Run::from(cmd.output().unwrap())
+}
+
+fn no_new_secret(run: &Run) {
+    assert_no_secret(&run.stderr);
+    assert!(!run.stderr.contains(NEW_SECRET), "{run:#?}");
+    assert!(!run.stdout.contains(NEW_SECRET), "{run:#?}");
+}
+
+/// The id the profile's keys resolve to now, and whether a fresh session can be had with them
+/// (the store opens, the key id matches, STS accepts the key).
+fn works(f: &Fixture, profile: &str, vars: &[(&str, &str)]) -> bool {
+    let run = f.run_env(
+        &[
+            "use",
+            profile,
+            "--shell",
+            "bash",
+            "--force",
+            "--token-code",
+            GOOD_CODE,
+        ],
+        vars,
+    );
+    run.code == Some(0)
+}
+
+fn credentials(f: &Fixture) -> String {
+    std::fs::read_to_string(f.path(".aws/credentials")).unwrap()
+}
+
+fn config(f: &Fixture) -> String {
+    std::fs::read_to_string(f.path(".aws/config")).unwrap()
+}
+
+fn file_store() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("MFAENV_KEY_STORE", "file"),
+        ("MFAENV_FILE_PASSPHRASE", PASSPHRASE),
+    ]
+}
+
+#[test]
+fn the_credentials_file_gets_the_new_key_and_only_that_changes() {
+    let f = Fixture::new();
+    let before = credentials(&f);
+    let r = run(rotate(&f, "foobar", &[]));
+    assert_eq!(r.code, Some(0), "{r:#?}");
+    assert_eq!(r.stdout, "");
+    no_new_secret(&r);
+    let new = "AKIAFAKEROTATED00001";
+    assert_eq!(f.sts.iam_keys(), vec![new.to_owned()], "old key deleted");
+    let (head, rest) = before.split_at(before.find("\n\n").unwrap());
+    let expected = format!(
+        "{}{rest}",
+        head.replace(ACCESS_KEY_ID, new)
+            .replace(LONG_TERM_SECRET, NEW_SECRET)
+    );
+    assert_eq!(credentials(&f), expected, "every other byte kept");
+    assert!(r.stderr.contains("until they expire"), "{r:#?}");
+    // The new key is the one used from now on.
+    assert!(works(&f, "foobar", &[]));
+    let last = f.sts.requests().pop().unwrap();
+    assert_eq!(last.access_key_id, new);
+    // No temp file or backup holds the new secret.
+    for entry in std::fs::read_dir(f.path(".aws")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.ends_with("credentials") {
+            continue;
+        }
+        let text = std::fs::read(&path).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&text).contains(NEW_SECRET),
+            "{}",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn a_stored_key_is_replaced_in_its_store() {
+    let f = Fixture::new();
+    let vars = file_store();
+    let import = f.run_env(&["import", "foobar"], &vars);
+    assert_eq!(import.code, Some(0), "{import:#?}");
+    let r = run(rotate(&f, "foobar", &vars));
+    assert_eq!(r.code, Some(0), "{r:#?}");
+    no_new_secret(&r);
+    let new = "AKIAFAKEROTATED00001";
+    assert_eq!(f.sts.iam_keys(), vec![new.to_owned()]);
+    assert!(
+        config(&f).contains(&format!("mfaenv_access_key_id = {new}")),
+        "{}",
+        config(&f)
+    );
+    assert!(works(&f, "foobar", &vars));
+    assert_eq!(f.sts.requests().pop().unwrap().access_key_id, new);
+}
+
+#[test]
+fn a_refused_delete_keeps_the_new_key_and_says_the_old_one_is_active() {
+    let f = Fixture::new();
+    f.sts.refuse_delete();
+    let r = run(rotate(&f, "foobar", &[]));
+    r.assert_fails(1, "still active");
+    no_new_secret(&r);
+    assert!(
+        r.stderr.contains(&format!(
+            "aws iam delete-access-key --user-name alice --access-key-id {ACCESS_KEY_ID}"
+        )),
+        "{r:#?}"
+    );
+    assert!(credentials(&f).contains("AKIAFAKEROTATED00001"));
+    assert!(works(&f, "foobar", &[]));
+    assert_eq!(
+        f.sts.requests().pop().unwrap().access_key_id,
+        "AKIAFAKEROTATED00001"
+    );
+}
+
+#[test]
+fn two_keys_already_are_refused_before_anything_changes() {
+    let f = Fixture::new();
+    f.sts.refuse_delete();
+    // A refused delete leaves the user with two keys: the old one and the stored new one.
+    assert_eq!(run(rotate(&f, "foobar", &[])).code, Some(1));
+    let before = credentials(&f);
+    let creates = f.sts.count("CreateAccessKey");
+    let r = run(rotate(&f, "foobar", &[]));
+    r.assert_fails(1, "already has two access keys");
+    assert!(
+        r.stderr
+            .contains(&format!("--access-key-id {ACCESS_KEY_ID}")),
+        "names the key to delete: {r:#?}"
+    );
+    assert_eq!(f.sts.count("CreateAccessKey"), creates);
+    assert_eq!(credentials(&f), before);
+}
+
+#[test]
+fn a_role_profile_is_refused() {
+    let f = Fixture::with_files(
+        &format!(
+            "[profile foobar]\nmfa_serial = {SERIAL}\n\n[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/admin\nsource_profile = foobar\n"
+        ),
+        &format!(
+            "[foobar]\naws_access_key_id = {ACCESS_KEY_ID}\naws_secret_access_key = {LONG_TERM_SECRET}\n"
+        ),
+    );
+    let r = run(rotate(&f, "admin", &[]));
+    r.assert_fails(2, "mfaenv rotate foobar");
+    assert_eq!(f.sts.requests().len(), 0, "nothing asked of AWS");
+}
+
+/// Kills rotate at moments spread over its whole run; after each kill the profile's stored
+/// key must be one IAM still has, and must work.
+fn kill_loop(vars: &[(&str, &str)], rounds: u32) {
+    let f = Fixture::new();
+    if !vars.is_empty() {
+        assert_eq!(f.run_env(&["import", "foobar"], vars).code, Some(0));
+    }
+    // How long a whole rotation takes here, to spread the kills over it.
+    let started = Instant::now();
+    assert_eq!(run(rotate(&f, "foobar", vars)).code, Some(0));
+    let whole = started.elapsed().as_millis().max(20) as u64;
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as u64;
+    for round in 0..rounds {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let at = (seed >> 33) % (whole + whole / 4);
+        let mut child = rotate(&f, "foobar", vars)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(at));
+        let _ = child.kill();
+        let _ = child.wait();
+        let stored = stored_id(&f);
+        let live = f.sts.iam_keys();
+        assert!(
+            live.contains(&stored),
+            "round {round}, killed at {at} ms: stored {stored}, IAM has {live:?}"
+        );
+        assert!(
+            works(&f, "foobar", vars),
+            "round {round}, killed at {at} ms: the stored key does not work"
+        );
+        // A kill after CreateAccessKey leaves an unused key; its owner deletes it, as the
+        // refusal says.
+        for other in live.iter().filter(|k| **k != stored) {
+            f.sts.delete_key(other);
+        }
+    }
+}
+
+/// The key id the profile resolves to: the config's `mfaenv_access_key_id`, else the
+/// credentials file's.
+fn stored_id(f: &Fixture) -> String {
+    let text = format!("{}\n{}", config(f), credentials(f));
+    let find = |key: &str| {
+        text.lines().find_map(|l| {
+            l.strip_prefix(key)
+                .map(|v| v.trim_start_matches([' ', '=']).to_owned())
+        })
+    };
+    find("mfaenv_access_key_id")
+        .or_else(|| find("aws_access_key_id"))
+        .unwrap()
+}
+
+#[test]
+fn a_kill_at_any_moment_leaves_a_working_key_in_the_credentials_file() {
+    kill_loop(&[], 15);
+}
+
+#[test]
+fn a_kill_at_any_moment_leaves_a_working_key_in_the_encrypted_file() {
+    kill_loop(&file_store(), 15);
+}
+
+/// A moto server on 127.0.0.1, stopped (by its own handle) when dropped.
+struct Moto {
+    child: Child,
+    url: String,
+}
+
+impl Moto {
+    /// Starts `moto_server`, or `None` when it is not installed (a failure under CI).
+    fn start() -> Option<Moto> {
+        if !have("moto_server") || !have("python3") {
+            return None;
+        }
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start moto_server");
+        let moto = Moto {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "moto_server did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Some(moto)
+    }
+
+    /// Runs `body` in Python with `iam`, a boto3 IAM client of this moto (boto3 comes with
+    /// moto); returns what it prints.
+    fn iam(&self, body: &str) -> String {
+        let script = format!(
+            "import boto3\niam = boto3.client('iam', endpoint_url='{}', region_name='us-east-1', aws_access_key_id='testing', aws_secret_access_key='testing')\n{body}\n",
+            self.url
+        );
+        let out = Command::new("python3")
+            .args(["-c", &script])
+            .env_remove("AWS_PROFILE")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn keys(&self) -> Vec<String> {
+        self.iam("for k in iam.list_access_keys(UserName='alice')['AccessKeyMetadata']: print(k['AccessKeyId'])")
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// User alice in moto's IAM with one key; profile alice holds it in the credentials file.
+fn moto_fixture() -> Option<(Moto, Fixture, String)> {
+    let moto = Moto::start()?;
+    let made = moto.iam(
+        "iam.create_user(UserName='alice')\nk = iam.create_access_key(UserName='alice')['AccessKey']\nprint(k['AccessKeyId'])\nprint(k['SecretAccessKey'])",
+    );
+    let mut lines = made.lines();
+    let (id, secret) = (lines.next().unwrap().to_owned(), lines.next().unwrap());
+    let f = Fixture::with_files(
+        &format!("[profile alice]\nmfa_serial = {SERIAL}\nregion = us-east-1\n"),
+        &format!("# mine\n[alice]\naws_access_key_id = {id}\naws_secret_access_key = {secret}\n"),
+    );
+    Some((moto, f, id))
+}
+
+fn moto_rotate(f: &Fixture, moto: &Moto) -> Run {
+    let mut cmd = f.cmd(&["rotate", "alice", "--token-code", "123456"]);
+    cmd.env("AWS_ENDPOINT_URL", &moto.url)
+        .env_remove("AWS_ENDPOINT_URL_STS");
+    run(cmd)
+}
+
+#[test]
+fn moto_rotates_a_key_and_deletes_the_old_one() {
+    let Some((moto, f, old)) = moto_fixture() else {
+        return;
+    };
+    let r = moto_rotate(&f, &moto);
+    assert_eq!(r.code, Some(0), "{r:#?}");
+    assert_eq!(r.stdout, "");
+    let keys = moto.keys();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert_ne!(keys[0], old, "the old key is deleted");
+    let text = credentials(&f);
+    assert!(text.starts_with("# mine\n[alice]\n"), "{text}");
+    assert!(
+        text.contains(&format!("aws_access_key_id = {}\n", keys[0])),
+        "the new key is stored: {text}"
+    );
+    assert!(
+        !r.stderr.contains(text.lines().nth(3).unwrap()),
+        "no secret"
+    );
+}
+
+#[test]
+fn moto_two_keys_are_refused() {
+    let Some((moto, f, _)) = moto_fixture() else {
+        return;
+    };
+    moto.iam("iam.create_access_key(UserName='alice')");
+    let before = credentials(&f);
+    let r = moto_rotate(&f, &moto);
+    r.assert_fails(1, "already has two access keys");
+    assert_eq!(moto.keys().len(), 2);
+    assert_eq!(credentials(&f), before);
+}
