@@ -38,6 +38,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfaenv' -ScriptBlock {
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Ask for an IAM user''s keys, check them with AWS, store them and write the profile')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Move keys from the credentials file into the store (OS keyring or encrypted file)')
             [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Delete a profile''s stored keys and its cached sessions')
+            [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Replace a profile''s access key with a new one through IAM, then delete the old one')
             [CompletionResult]::new('credential-process', 'credential-process', [CompletionResultType]::ParameterValue, 'Print the session as AWS credential_process JSON, for the AWS CLI and SDKs')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run one command with the session in its environment; exits with its exit code')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Print the shell hook: `use` and `unset` change the shell itself, lapsed sessions renew')
@@ -163,6 +164,23 @@ Register-ArgumentCompleter -Native -CommandName 'mfaenv' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'mfaenv;rotate' {
+            [CompletionResult]::new('--token-code', '--token-code', [CompletionResultType]::ParameterName, 'The 6-digit code, for scripts (else mfa_process, else asked on the terminal)')
+            [CompletionResult]::new('--serial-number', '--serial-number', [CompletionResultType]::ParameterName, 'The MFA device''s ARN or serial [default: the profile''s mfa_serial]')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'How long the MFA session lasts: 900 to 129600 seconds, or 90m, 12h [default: 12h]')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up on STS after this many seconds')
+            [CompletionResult]::new('--no-cache', '--no-cache', [CompletionResultType]::ParameterName, 'Neither read nor write the session cache')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Ask for a new code even when a cached session is still good')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no notices, only errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no notices, only errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'mfaenv;credential-process' {
             [CompletionResult]::new('--token-code', '--token-code', [CompletionResultType]::ParameterName, 'The 6-digit code, for scripts (else mfa_process, else asked on the terminal)')
             [CompletionResult]::new('--serial-number', '--serial-number', [CompletionResultType]::ParameterName, 'The MFA device''s ARN or serial [default: the profile''s mfa_serial]')
@@ -229,6 +247,7 @@ Register-ArgumentCompleter -Native -CommandName 'mfaenv' -ScriptBlock {
             [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Ask for an IAM user''s keys, check them with AWS, store them and write the profile')
             [CompletionResult]::new('import', 'import', [CompletionResultType]::ParameterValue, 'Move keys from the credentials file into the store (OS keyring or encrypted file)')
             [CompletionResult]::new('remove', 'remove', [CompletionResultType]::ParameterValue, 'Delete a profile''s stored keys and its cached sessions')
+            [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Replace a profile''s access key with a new one through IAM, then delete the old one')
             [CompletionResult]::new('credential-process', 'credential-process', [CompletionResultType]::ParameterValue, 'Print the session as AWS credential_process JSON, for the AWS CLI and SDKs')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run one command with the session in its environment; exits with its exit code')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Print the shell hook: `use` and `unset` change the shell itself, lapsed sessions renew')
@@ -261,6 +280,9 @@ Register-ArgumentCompleter -Native -CommandName 'mfaenv' -ScriptBlock {
             break
         }
         'mfaenv;help;remove' {
+            break
+        }
+        'mfaenv;help;rotate' {
             break
         }
         'mfaenv;help;credential-process' {

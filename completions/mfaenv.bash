@@ -46,6 +46,9 @@ _mfaenv() {
             mfaenv,remove)
                 cmd="mfaenv__subcmd__remove"
                 ;;
+            mfaenv,rotate)
+                cmd="mfaenv__subcmd__rotate"
+                ;;
             mfaenv,setup)
                 cmd="mfaenv__subcmd__setup"
                 ;;
@@ -88,6 +91,9 @@ _mfaenv() {
             mfaenv__subcmd__help,remove)
                 cmd="mfaenv__subcmd__help__subcmd__remove"
                 ;;
+            mfaenv__subcmd__help,rotate)
+                cmd="mfaenv__subcmd__help__subcmd__rotate"
+                ;;
             mfaenv__subcmd__help,setup)
                 cmd="mfaenv__subcmd__help__subcmd__setup"
                 ;;
@@ -107,7 +113,7 @@ _mfaenv() {
 
     case "${cmd}" in
         mfaenv)
-            opts="-v -q -h -V --verbose --quiet --help --version use unset status list logout setup add import remove credential-process exec init completions help"
+            opts="-v -q -h -V --verbose --quiet --help --version use unset status list logout setup add import remove rotate credential-process exec init completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -221,7 +227,7 @@ _mfaenv() {
             return 0
             ;;
         mfaenv__subcmd__help)
-            opts="use unset status list logout setup add import remove credential-process exec init completions help"
+            opts="use unset status list logout setup add import remove rotate credential-process exec init completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -374,6 +380,20 @@ _mfaenv() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mfaenv__subcmd__help__subcmd__rotate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mfaenv__subcmd__help__subcmd__setup)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -497,6 +517,36 @@ _mfaenv() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mfaenv__subcmd__rotate)
+            opts="-v -q -h -V --token-code --serial-number --duration --timeout --no-cache --force --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --token-code)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --serial-number)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

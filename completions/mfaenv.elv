@@ -35,6 +35,7 @@ set edit:completion:arg-completer[mfaenv] = {|@words|
             cand add 'Ask for an IAM user''s keys, check them with AWS, store them and write the profile'
             cand import 'Move keys from the credentials file into the store (OS keyring or encrypted file)'
             cand remove 'Delete a profile''s stored keys and its cached sessions'
+            cand rotate 'Replace a profile''s access key with a new one through IAM, then delete the old one'
             cand credential-process 'Print the session as AWS credential_process JSON, for the AWS CLI and SDKs'
             cand exec 'Run one command with the session in its environment; exits with its exit code'
             cand init 'Print the shell hook: `use` and `unset` change the shell itself, lapsed sessions renew'
@@ -150,6 +151,22 @@ set edit:completion:arg-completer[mfaenv] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'mfaenv;rotate'= {
+            cand --token-code 'The 6-digit code, for scripts (else mfa_process, else asked on the terminal)'
+            cand --serial-number 'The MFA device''s ARN or serial [default: the profile''s mfa_serial]'
+            cand --duration 'How long the MFA session lasts: 900 to 129600 seconds, or 90m, 12h [default: 12h]'
+            cand --timeout 'Give up on STS after this many seconds'
+            cand --no-cache 'Neither read nor write the session cache'
+            cand --force 'Ask for a new code even when a cached session is still good'
+            cand -v 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)'
+            cand --verbose 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)'
+            cand -q 'Print no notices, only errors'
+            cand --quiet 'Print no notices, only errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'mfaenv;credential-process'= {
             cand --token-code 'The 6-digit code, for scripts (else mfa_process, else asked on the terminal)'
             cand --serial-number 'The MFA device''s ARN or serial [default: the profile''s mfa_serial]'
@@ -212,6 +229,7 @@ set edit:completion:arg-completer[mfaenv] = {|@words|
             cand add 'Ask for an IAM user''s keys, check them with AWS, store them and write the profile'
             cand import 'Move keys from the credentials file into the store (OS keyring or encrypted file)'
             cand remove 'Delete a profile''s stored keys and its cached sessions'
+            cand rotate 'Replace a profile''s access key with a new one through IAM, then delete the old one'
             cand credential-process 'Print the session as AWS credential_process JSON, for the AWS CLI and SDKs'
             cand exec 'Run one command with the session in its environment; exits with its exit code'
             cand init 'Print the shell hook: `use` and `unset` change the shell itself, lapsed sessions renew'
@@ -235,6 +253,8 @@ set edit:completion:arg-completer[mfaenv] = {|@words|
         &'mfaenv;help;import'= {
         }
         &'mfaenv;help;remove'= {
+        }
+        &'mfaenv;help;rotate'= {
         }
         &'mfaenv;help;credential-process'= {
         }
