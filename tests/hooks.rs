@@ -1811,3 +1811,53 @@ fn fish_shells_keep_clocks_of_their_own() {
     second.exit();
     assert_eq!(clock_files(&run), Vec::<std::path::PathBuf>::new());
 }
+
+/// fish 3.5+: the check at a prompt with a valid session is three builtins, as fish's own
+/// profiler (`fish --profile`) counts them: no command substitution, no block, no `date`, no
+/// function of ours beyond the hook itself. (A command substitution alone costs more than the
+/// rest of the check; `tests/bench/hook.sh` gives the time.)
+#[test]
+fn fish_valid_session_check_is_three_builtins() {
+    if !Sh::Fish.present() {
+        return;
+    }
+    let f = Fixture::new();
+    let run = runtime_dir(&f);
+    let profile = f.path("fish-profile.txt");
+    let mut cmd = Command::new("fish");
+    shell_env(&f, &mut cmd);
+    cmd.env("MFAENV_PROFILE", "foobar")
+        .env("AWS_SESSION_EXPIRATION", rfc3339_in(3600))
+        .env("XDG_RUNTIME_DIR", &run)
+        .arg("--no-config")
+        .arg("--profile")
+        .arg(&profile)
+        .arg("-c")
+        .arg("mfaenv init fish | source; __mfaenv_hook; set -g __mark 1; __mfaenv_hook");
+    let out = Run::from(cmd.output().unwrap());
+    assert_eq!(out.code, Some(0), "{out:#?}");
+    assert_eq!((out.stdout.as_str(), out.stderr.as_str()), ("", ""));
+    // Each line: time, time with children, then the command with one `-` per level of depth
+    // before `>`; a command over several lines goes on without the first two fields.
+    let text = std::fs::read_to_string(&profile).unwrap();
+    let commands: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.splitn(3, '\t').nth(2))
+        .collect();
+    let mark = commands
+        .iter()
+        .position(|c| *c == "> set -g __mark 1")
+        .unwrap_or_else(|| panic!("no mark in {text}"));
+    assert_eq!(commands.get(mark + 1), Some(&"> __mfaenv_hook"), "{text}");
+    let check: Vec<&str> = commands[mark + 2..]
+        .iter()
+        .take_while(|c| c.starts_with('-'))
+        .copied()
+        .collect();
+    assert_eq!(check.len(), 3, "{check:#?}");
+    for c in &check {
+        assert!(c.starts_with("-> "), "nested (a substitution or block): {check:#?}");
+        assert!(!c.contains('('), "a command substitution: {check:#?}");
+    }
+    assert!(check[1].contains("path mtime --relative"), "{check:#?}");
+}
