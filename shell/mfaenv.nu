@@ -132,26 +132,43 @@ def __mfaenv_margin [] {
     }
 }
 
-# The prompt check: nu's own clock, no process while the session is valid. The status of the
-# user's last command (LAST_EXIT_CODE) is kept.
-def --env __mfaenv_hook [] {
+# What the lapse moment depends on, as one string: compared at every prompt with the one it
+# was worked out for. The profile comes last, as the one part free to hold the separator.
+def __mfaenv_key [] {
+    $"($env.AWS_SESSION_EXPIRATION?)\u{1f}($env.MFAENV_REFRESH_MARGIN?)\u{1f}($env.MFAENV_SESSION_SECONDS?)\u{1f}($env.MFAENV_PROFILE?)"
+}
+
+# The moment the session counts as lapsed: its expiry less the margin. Without a session of
+# mfaenv's, a moment that never comes; an unreadable expiry counts as lapsed.
+def __mfaenv_lapse_at [] {
     let profile = ($env.MFAENV_PROFILE? | default "")
     if ($profile | describe) != "string" or $profile == "" {
-        return
+        return (2200-01-01T00:00:00Z)
     }
-    # An unreadable expiry counts as lapsed.
     let expiry = ($env.AWS_SESSION_EXPIRATION? | default "")
-    let valid = try {
-        ($expiry =~ '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$'
-            and ($expiry | into datetime) - ((__mfaenv_margin) * 1sec) > (date now))
+    if ($expiry | describe) != "string" or $expiry !~ '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$' {
+        return (1970-01-01T00:00:00Z)
+    }
+    try {
+        ($expiry | into datetime) - ((__mfaenv_margin) * 1sec)
     } catch {
-        false
+        (1970-01-01T00:00:00Z)
     }
-    if $valid {
-        return
-    }
+}
+
+# The prompt check, past the closure's fast test: works the lapse moment out again when what it
+# depends on changed (kept in `$env._mfaenv_lapse`, a record, which nu never passes to child
+# processes), and renews a lapsed session. The status of the user's last command
+# (LAST_EXIT_CODE) is kept.
+def --env __mfaenv_hook [] {
     let status = ($env.LAST_EXIT_CODE? | default 0)
-    __mfaenv_renew $profile
+    let key = (__mfaenv_key)
+    if ($env._mfaenv_lapse? | describe) !~ '^record' or $env._mfaenv_lapse.key? != $key {
+        $env._mfaenv_lapse = {key: $key, at: (__mfaenv_lapse_at)}
+    }
+    if (date now) >= $env._mfaenv_lapse.at {
+        __mfaenv_renew $env.MFAENV_PROFILE
+    }
     $env.LAST_EXIT_CODE = $status
 }
 
@@ -172,9 +189,22 @@ def --env __mfaenv_renew [profile: string] {
     }
 }
 
+# A value of `_mfaenv_lapse` from outside (the environment nu started with) is no record of
+# ours.
+hide-env -i _mfaenv_lapse
+
 # Once, however often this file is loaded; after any pre_prompt hooks already there.
+# The closure itself is the check at every prompt with a valid session: one comparison of
+# strings and one of `date now` with the lapse moment worked out before, with no command of
+# ours called (a call of a custom command costs more than the check) and no `try` (a caught
+# error would set LAST_EXIT_CODE). The key is `__mfaenv_key`'s, written out.
 if not ($env.config.hooks.pre_prompt? | default [] | any {|h|
     ($h | describe) == "closure" and (view source $h) =~ "__mfaenv_hook"
 }) {
-    $env.config.hooks.pre_prompt = ($env.config.hooks.pre_prompt? | default [] | append {|| __mfaenv_hook })
+    $env.config.hooks.pre_prompt = ($env.config.hooks.pre_prompt? | default [] | append {||
+        let lapse = $env._mfaenv_lapse?
+        if $lapse == null or $lapse.key? != $"($env.AWS_SESSION_EXPIRATION?)\u{1f}($env.MFAENV_REFRESH_MARGIN?)\u{1f}($env.MFAENV_SESSION_SECONDS?)\u{1f}($env.MFAENV_PROFILE?)" or (date now) >= $lapse.at {
+            __mfaenv_hook
+        }
+    })
 }

@@ -1475,6 +1475,88 @@ fn nu_option_like_profiles_are_never_evaluated() {
     option_like_profiles_are_never_evaluated(Sh::Nu);
 }
 
+#[test]
+fn nu_sees_a_session_lapse_while_the_shell_waits() {
+    session_lapses_while_the_shell_waits(Sh::Nu);
+}
+
+#[test]
+fn bash_sees_a_session_lapse_while_the_shell_waits() {
+    session_lapses_while_the_shell_waits(Sh::Bash);
+}
+
+#[test]
+fn zsh_sees_a_session_lapse_while_the_shell_waits() {
+    session_lapses_while_the_shell_waits(Sh::Zsh);
+}
+
+/// A session valid at one prompt counts as lapsed at a prompt after its lapse time, with
+/// nothing changed in the shell in between: the lapse moment worked out once is compared with
+/// the clock at every prompt.
+fn session_lapses_while_the_shell_waits(sh: Sh) {
+    if !sh.present() {
+        return;
+    }
+    let f = Fixture::new();
+    // Lapses (margin 1 s) 3 s from now.
+    let expiry = rfc3339_in(4);
+    let env = [
+        ("MFAENV_PROFILE", "foobar"),
+        ("AWS_SESSION_EXPIRATION", expiry.as_str()),
+        ("MFAENV_REFRESH_MARGIN", "1"),
+    ];
+    let mut t = Term::start(
+        &f,
+        sh,
+        Setup {
+            env: &env,
+            ..Setup::default()
+        },
+    );
+    let out = t.prompt() + &t.run("true");
+    assert!(!out.contains("lapsed"), "{out:?}");
+    std::thread::sleep(std::time::Duration::from_secs(5));
+    t.pty.send_line("true").unwrap();
+    t.expect(NOTICE);
+    t.expect(ASK);
+    t.answer(GOOD_CODE);
+    let out = t.prompt();
+    assert!(out.contains("MFA session valid for"), "{out:?}");
+    assert_eq!(t.var("AWS_ACCESS_KEY_ID"), SESSION_KEY_ID);
+    assert_eq!(f.sts.count("GetSessionToken"), 1);
+    t.exit();
+}
+
+/// nu: the check at a prompt with a valid session, as nu's own profiler (`debug profile`)
+/// sees it, calls `date now` and no command of ours: the expiry is parsed, and the margin
+/// worked out, once per expiry, not at every prompt.
+#[test]
+fn nu_valid_session_check_calls_only_date_now() {
+    if !Sh::Nu.present() {
+        return;
+    }
+    let f = Fixture::new();
+    let hook = f.path("mfaenv.nu");
+    std::fs::write(&hook, f.run(&["init", "nu"]).stdout).unwrap();
+    let expiry = rfc3339_in(3600);
+    let script = format!(
+        "source '{}'\n\
+         let h = ($env.config.hooks.pre_prompt | last)\n\
+         do --env $h\n\
+         debug profile --max-depth 20 {{ do --env $h }} | where instruction =~ '^call' \
+         | get instruction | each {{|i| $i | parse --regex '\"(?<name>[^\"]+)\"' | get name.0 }} | to json -r",
+        hook.display()
+    );
+    let mut cmd = Command::new("nu");
+    shell_env(&f, &mut cmd);
+    cmd.env("MFAENV_PROFILE", "foobar")
+        .env("AWS_SESSION_EXPIRATION", &expiry)
+        .args(["-n", "-c", &script]);
+    let run = Run::from(cmd.output().unwrap());
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert_eq!(run.stdout.trim(), r#"["do","date now"]"#, "{run:#?}");
+}
+
 /// The README's nu forms (`--shell nu | from json | load-env`, `hide-env`), with the hook
 /// loaded and without: the session reaches child processes, a switch to a profile without a
 /// region drops the old region, and the unset form removes every variable `use` set.

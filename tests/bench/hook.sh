@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Measures what the prompt check costs per prompt with a valid session, in bash, zsh and fish:
-# the hook function is called N times in a loop in one shell, an empty loop is subtracted.
+# Measures what the prompt check costs per prompt with a valid session, in bash, zsh, fish and
+# nu: the hook function (nu: the pre_prompt closure) is called N times in a loop in one shell,
+# an empty loop is subtracted.
 #
-#     tests/bench/hook.sh [N]        (N defaults to 20000; fish runs N/20)
+#     tests/bench/hook.sh [N]        (N defaults to 20000; fish and nu run N/20)
 #
 # Not a timed test: figures depend on the machine. tests/bench/bench.sh runs it five times for the README table.
 set -euo pipefail
@@ -60,15 +61,37 @@ bench_fish() {
   ' "$shell_dir" "$1"
 }
 
+# nu runs its pre_prompt hooks as closures with the environment kept (`do --env`), so the
+# closure is timed that way, less an empty closure called the same way. nu sources files at
+# parse time: the hook is saved to a file first, as the README says.
+# shellcheck disable=SC2016
+bench_nu() {
+  local hook
+  hook=$(mktemp --suffix=.nu)
+  cp "$shell_dir/mfaenv.nu" "$hook"
+  nu -n -c "source '$hook'"'
+    let h = ($env.config.hooks.pre_prompt | last)
+    do --env $h
+    let n = '"$1"'
+    let t0 = (date now)
+    for i in 1..$n { do --env {|| } }
+    let t1 = (date now)
+    for i in 1..$n { do --env $h }
+    let t2 = (date now)
+    print -n (((($t2 - $t1) - ($t1 - $t0)) / 1us / $n) | math round)
+  '
+  rm -f "$hook"
+}
+
 printf '%-6s %-8s %8s  %s\n' shell calls 'µs/call' version
-for shell in bash bash4 zsh fish; do
+for shell in bash bash4 zsh fish nu; do
   program=${shell%4}
   if ! command -v "$program" >/dev/null; then
     printf '%-6s %s\n' "$shell" 'not installed'
     continue
   fi
   calls=$n
-  [[ $shell == fish ]] && calls=$((n / 20))
+  [[ $shell == fish || $shell == nu ]] && calls=$((n / 20))
   version=$("$program" --version | head -n 1)
   [[ $shell == bash4 ]] && version='the same, clock by printf %(%s)T as in bash 4.2-4.4'
   printf '%-6s %-8s %8s  %s\n' "$shell" "$calls" "$("bench_$program" "$calls" "$shell")" "$version"
