@@ -10,11 +10,33 @@
 # does what data cannot: it keeps the values `use` overwrites in `$env._mfaenv_saved`, a record,
 # which nu never passes to child processes, and gives them back on `unset`.
 
+# Tab completion of commands, options and the profiles of your AWS files, each with a short
+# description (role, MFA device, cached time left). mfaenv answers from the files alone (no
+# network, no SDK) in fish's protocol, a line of value, tab, description per candidate, given
+# the words up to the cursor; the last word is the one being completed ("" after a space). It
+# never offers a name a shell would need quoted, so splitting at blanks is the command line's
+# own split. Any failure means no candidates, never an error in the line being typed.
+def __mfaenv_complete [context: string] {
+    let words = ($context | str trim --left | split row --regex '\s+')
+    let out = try {
+        with-env {MFAENV_COMPLETE: fish} { ^mfaenv -- ...$words } | complete
+    } catch {
+        return []
+    }
+    if $out.exit_code != 0 {
+        return []
+    }
+    $out.stdout | lines | where $it != "" | each {|line|
+        let parts = ($line | split row --number 2 "\t")
+        {value: $parts.0, description: ($parts.1? | default "")}
+    }
+}
+
 # `use`, `unset` and `logout` change this shell; the rest pass through. With `--shell` (any
 # shell: never this shell applying another's syntax) mfaenv's output is passed on as it is, so
 # `mfaenv use p --shell nu | from json | load-env` works as without this file. Help and version
 # text (also in clusters such as -qV) just pass through.
-def --env --wrapped mfaenv [...args: string] {
+def --env --wrapped mfaenv [...args: string@__mfaenv_complete] {
     mut verb = ""
     mut print = false
     for arg in $args {

@@ -516,3 +516,144 @@ fn zsh_completes_profiles_with_descriptions_on_a_terminal() {
         // Dropping the session ends the shell (rexpect kills it).
     }
 }
+
+/// Waits in nu's output for `text`, answering the line editor's cursor-position questions
+/// (ESC [6n) as a terminal does; returns what came before `text`.
+fn nu_expect(pty: &mut rexpect::session::PtySession, text: &str) -> String {
+    use rexpect::ReadUntil;
+    let mut before = String::new();
+    loop {
+        let (seen, hit) = pty
+            .exp_any(vec![
+                ReadUntil::String("\x1b[6n".to_owned()),
+                ReadUntil::String(text.to_owned()),
+            ])
+            .unwrap_or_else(|e| panic!("nu: no {text:?} after {before:?}: {e}"));
+        before += &seen;
+        if hit != "\x1b[6n" {
+            return before;
+        }
+        pty.send("\x1b[1;1R").unwrap();
+        pty.flush().unwrap();
+    }
+}
+
+/// An interactive nu on a pseudo-terminal with the hook saved as the README says and loaded
+/// at start-up, at its first prompt.
+fn nu_with_hook(f: &Fixture) -> rexpect::session::PtySession {
+    let dir = f.path("nu");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("mfaenv.nu"), f.run(&["init", "nu"]).stdout).unwrap();
+    std::fs::write(
+        dir.join("rc.nu"),
+        "$env.config.show_banner = false\n\
+         $env.config.shell_integration = {osc2: false, osc7: false, osc8: false, osc9_9: false, osc133: false, osc633: false, reset_application_mode: false}\n\
+         $env.config.bracketed_paste = false\n$env.config.use_kitty_protocol = false\n\
+         $env.PROMPT_COMMAND = {|| 'PROMPT> ' }\n$env.PROMPT_COMMAND_RIGHT = ''\n$env.PROMPT_INDICATOR = ''\n\
+         source mfaenv.nu\n",
+    )
+    .unwrap();
+    let mut cmd = shell_command(f, "nu");
+    cmd.current_dir(&dir).args(["-n", "-e", "source rc.nu"]);
+    let options = Options::new()
+        .timeout_ms(Some(15_000))
+        .strip_ansi_escape_codes(false);
+    let mut pty = spawn_with_options(cmd, options).unwrap();
+    nu_expect(&mut pty, "PROMPT> ");
+    pty
+}
+
+/// nu with the hook: Tab after `mfaenv use ` lists the usable profiles with their
+/// descriptions (the hook's `mfaenv` is a command of nu's, which nu's external completer
+/// never sees), and a prefix with one match is completed in the line.
+#[test]
+fn nu_completes_profiles_after_init() {
+    if !have("nu") {
+        return;
+    }
+    let f = profiles_fixture();
+    let mut pty = nu_with_hook(&f);
+    pty.send("mfaenv use \t").unwrap();
+    pty.flush().unwrap();
+    let listed = nu_expect(&mut pty, "prod-admin");
+    let listed = listed + &nu_expect(&mut pty, "MFA alice@123456789012");
+    for text in [
+        "foobar",
+        "plain",
+        "no MFA device yet",
+        "role admin@210987654321",
+    ] {
+        assert!(listed.contains(text), "no {text:?} in {listed:?}");
+    }
+    assert!(
+        !listed.contains("PWNED") && !listed.contains("sso-only") && !listed.contains("NO RECORDS"),
+        "{listed:?}"
+    );
+    drop(pty);
+
+    let mut pty = nu_with_hook(&f);
+    pty.send("mfaenv exec pro\t").unwrap();
+    pty.flush().unwrap();
+    // The line as nu redraws it, colours and cursor moves taken out.
+    let escape = rexpect::reader::Regex::new(r"\x1b(\[[0-9;?]*[A-Za-z]|[78])").unwrap();
+    let mut seen = String::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while !escape
+        .replace_all(&seen, "")
+        .contains("mfaenv exec prod-admin")
+    {
+        assert!(std::time::Instant::now() < deadline, "{seen:?}");
+        match pty.try_read() {
+            Some(c) => seen.push(c),
+            None => std::thread::sleep(std::time::Duration::from_millis(10)),
+        }
+        if seen.ends_with("\x1b[6n") {
+            pty.send("\x1b[1;1R").unwrap();
+            pty.flush().unwrap();
+        }
+    }
+}
+
+/// The README's external completer for nu without the hook: asked as nu asks it (the words of
+/// the line), it answers with the profiles and their descriptions, and hands other commands to
+/// the completer that was there before.
+#[test]
+fn nu_external_completer_from_the_readme_completes_profiles() {
+    if !have("nu") {
+        return;
+    }
+    let f = profiles_fixture();
+    let snippet = common::readme_block("In nu without the hook, the external completer", "nu");
+    let script = format!(
+        "$env.config.completions.external.completer = {{|spans| [{{value: ('before:' + ($spans | str join ' '))}}] }}\n\
+         {snippet}\n\
+         let c = $env.config.completions.external.completer\n\
+         print (do $c [mfaenv use ''] | to json -r)\n\
+         print (do $c [mfaenv use fo] | to json -r)\n\
+         print (do $c [git checkout ''] | to json -r)\n"
+    );
+    let mut cmd = shell_command(&f, "nu");
+    cmd.args(["-n", "-c", &script]);
+    let run = common::Run::from(cmd.output().unwrap());
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{run:#?}");
+    for (value, description) in [
+        ("foobar", "MFA alice@123456789012"),
+        ("plain", "no MFA device yet"),
+        (
+            "prod-admin",
+            "role admin@210987654321, MFA alice@123456789012",
+        ),
+    ] {
+        let record = format!(r#"{{"value":"{value}","description":"{description}"}}"#);
+        assert!(lines[0].contains(&record), "{record} in {run:#?}");
+    }
+    assert!(!lines[0].contains("PWNED"), "{run:#?}");
+    assert_eq!(
+        lines[1],
+        r#"[{"value":"foobar","description":"MFA alice@123456789012"}]"#
+    );
+    assert_eq!(lines[2], r#"[{"value":"before:git checkout "}]"#);
+    assert_eq!(run.stderr, "", "{run:#?}");
+}

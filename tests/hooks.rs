@@ -1938,7 +1938,10 @@ fn fish_valid_session_check_is_three_builtins() {
         .collect();
     assert_eq!(check.len(), 3, "{check:#?}");
     for c in &check {
-        assert!(c.starts_with("-> "), "nested (a substitution or block): {check:#?}");
+        assert!(
+            c.starts_with("-> "),
+            "nested (a substitution or block): {check:#?}"
+        );
         assert!(!c.contains('('), "a command substitution: {check:#?}");
     }
     assert!(check[1].contains("path mtime --relative"), "{check:#?}");

@@ -204,3 +204,22 @@ pub fn require_under_ci(program: &str) {
     }
     eprintln!("SKIPPED: {program} is not installed (.ci/run installs it)");
 }
+
+/// The body of the first fenced block of `lang` (```` ```nu ````) after the first line of the
+/// README that contains `marker`: the tests run the snippets the README shows, as written.
+pub fn readme_block(marker: &str, lang: &str) -> String {
+    let readme = include_str!("../../README.md");
+    let start = readme
+        .find(marker)
+        .unwrap_or_else(|| panic!("README: no {marker:?}"));
+    let fence = format!("```{lang}\n");
+    let rest = &readme[start..];
+    let open = rest
+        .find(&fence)
+        .unwrap_or_else(|| panic!("README: no {lang} block after {marker:?}"))
+        + fence.len();
+    let len = rest[open..]
+        .find("```")
+        .unwrap_or_else(|| panic!("README: unclosed block after {marker:?}"));
+    rest[open..open + len].to_owned()
+}
