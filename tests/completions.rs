@@ -657,3 +657,56 @@ fn nu_external_completer_from_the_readme_completes_profiles() {
     assert_eq!(lines[2], r#"[{"value":"before:git checkout "}]"#);
     assert_eq!(run.stderr, "", "{run:#?}");
 }
+
+/// bash on a pseudo-terminal, with readline and the bash-completion package loaded before the
+/// hook as a user's rc file has them: Tab Tab after `mfaenv use p` lists the profiles that
+/// start with `p`, and Tab after `mfaenv use f` completes the one that does.
+#[test]
+fn bash_completes_profiles_on_a_terminal() {
+    if !have("bash") {
+        return;
+    }
+    if !Path::new(BASH_COMPLETION).exists() {
+        common::require_under_ci("bash-completion");
+        return;
+    }
+    let f = profiles_fixture();
+    // The pseudo-terminal starts with echo off, and readline shows the line (and redraws it
+    // after a list) only on a terminal that echoes: `stty echo` makes it a user's terminal.
+    let rc = f.path("bashrc");
+    std::fs::write(
+        &rc,
+        format!(
+            "PS1='PROMPT> '\nsource {BASH_COMPLETION}\neval \"$(mfaenv init bash)\"\n\
+             bind 'set bell-style none'\nstty echo\n"
+        ),
+    )
+    .unwrap();
+    let mut cmd = shell_command(&f, "bash");
+    cmd.args(["--noprofile", "--rcfile"]).arg(&rc).arg("-i");
+    // With TERM=dumb readline writes text, CRs and bells, no escape sequences.
+    let options = Options::new()
+        .timeout_ms(Some(15_000))
+        .strip_ansi_escape_codes(false);
+    let mut pty = spawn_with_options(cmd, options).unwrap();
+    pty.exp_string("PROMPT> ").unwrap();
+    pty.send("mfaenv use p\t\t").unwrap();
+    pty.flush().unwrap();
+    // The list, then the prompt and the line again.
+    let listed = pty.exp_string("PROMPT> mfaenv use p").unwrap();
+    assert!(
+        listed.contains("plain") && listed.contains("prod-admin"),
+        "{listed:?}"
+    );
+    assert!(
+        !listed.contains("foobar") && !listed.contains("PWNED"),
+        "{listed:?}"
+    );
+    // Ctrl-U drops the line; Tab completes the one match, and a space after it.
+    pty.send("\x15mfaenv use f\t").unwrap();
+    pty.flush().unwrap();
+    pty.exp_string("mfaenv use foobar ").unwrap();
+    pty.send("\x15exit\r").unwrap();
+    pty.flush().unwrap();
+    pty.exp_eof().unwrap();
+}
