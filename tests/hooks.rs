@@ -84,6 +84,8 @@ struct Setup<'a> {
     twice: bool,
     /// Do not load the hook at all (the README's forms without it).
     no_hook: bool,
+    /// Keep escape sequences in what the shell writes (to see that none reach the terminal).
+    raw: bool,
 }
 
 impl Term {
@@ -160,7 +162,7 @@ impl Term {
         // question to answer it, so its output is read as it comes.
         let options = Options::new()
             .timeout_ms(Some(TIMEOUT_MS))
-            .strip_ansi_escape_codes(sh != Sh::Nu);
+            .strip_ansi_escape_codes(sh != Sh::Nu && !setup.raw);
         let pty = spawn_with_options(cmd, options).unwrap();
         Term {
             sh,
@@ -1945,4 +1947,108 @@ fn fish_valid_session_check_is_three_builtins() {
         assert!(!c.contains('('), "a command substitution: {check:#?}");
     }
     assert!(check[1].contains("path mtime --relative"), "{check:#?}");
+}
+
+/// The README's prompt snippets, as written, after the hook in a real shell on a pseudo-terminal:
+/// the prompt shows the profile and the time left while a session lasts, nothing once it is
+/// gone, and a name with control characters reaches the terminal inert. `marker` is a line of
+/// the snippet; `time` the time left it shows for a session that lapses in an hour (with the
+/// 60 s margin when it counts to the hook's renewal).
+fn prompt_snippet_shows_the_session(sh: Sh, marker: &str, time: &str) {
+    if !sh.present() {
+        return;
+    }
+    let snippet = readme_block_containing(marker);
+    // What the prompt shows, as the shell drew it (fish: its right prompt, asked for).
+    fn shown(t: &mut Term) -> String {
+        match t.sh {
+            Sh::Fish => t.run("fish_right_prompt; echo ''"),
+            _ => t.run("true"),
+        }
+    }
+    for (profile, expected) in [
+        ("foobar", r"\[aws:foobar "),
+        // ESC ] 0 ; … BEL would retitle the terminal: `?` for each, or `\u{1b}` as text.
+        (
+            "evil\x1b]0;PWNED\x07",
+            r"\[aws:evil(\?|\\u\{1b\})\]0;PWNED(\?|\\u\{7\}) ",
+        ),
+    ] {
+        let f = Fixture::new();
+        let run = runtime_dir(&f);
+        let expiry = rfc3339_in(3600);
+        let env = [
+            ("MFAENV_PROFILE", profile),
+            ("AWS_SESSION_EXPIRATION", expiry.as_str()),
+            ("AWS_ACCESS_KEY_ID", OLD_KEY),
+            ("XDG_RUNTIME_DIR", run.to_str().unwrap()),
+        ];
+        let mut t = Term::start(
+            &f,
+            sh,
+            Setup {
+                env: &env,
+                after: &snippet,
+                raw: true,
+                ..Setup::default()
+            },
+        );
+        t.prompt();
+        let out = shown(&mut t);
+        let re = Regex::new(&format!("{expected}{time}\\] ")).unwrap();
+        assert!(re.is_match(&out), "{sh:?} {marker:?}: {out:?}");
+        assert!(
+            !out.contains('\x1b') && !out.contains('\x07'),
+            "{sh:?}: raw {out:?}"
+        );
+        t.run("mfaenv unset");
+        let out = shown(&mut t);
+        assert!(
+            !out.contains("[aws:"),
+            "{sh:?} {marker:?}: after unset: {out:?}"
+        );
+        t.exit();
+    }
+}
+
+/// The time to the hook's renewal (an hour less the margin), as the no-process forms show it.
+const TO_RENEWAL: &str = "0h5[89]m";
+/// The time to the expiry, as `mfaenv status --short` shows it.
+const TO_EXPIRY: &str = "(59m|1h00m)";
+
+#[test]
+fn bash_prompt_snippet_without_a_process() {
+    prompt_snippet_shows_the_session(Sh::Bash, "# bash 5: ~/.bashrc, after the hook", TO_RENEWAL);
+}
+
+#[test]
+fn zsh_prompt_snippet_without_a_process() {
+    prompt_snippet_shows_the_session(Sh::Zsh, "# zsh: ~/.zshrc, after the hook", TO_RENEWAL);
+}
+
+#[test]
+fn fish_prompt_snippet_without_a_process() {
+    prompt_snippet_shows_the_session(
+        Sh::Fish,
+        "# fish 3.5+: ~/.config/fish/config.fish, after the hook",
+        TO_RENEWAL,
+    );
+}
+
+#[test]
+fn bash_prompt_snippet_with_status_short() {
+    prompt_snippet_shows_the_session(
+        Sh::Bash,
+        "PS1='$(s=$(mfaenv status --short 2>/dev/null)",
+        TO_EXPIRY,
+    );
+}
+
+#[test]
+fn fish_prompt_snippet_with_status_short() {
+    prompt_snippet_shows_the_session(
+        Sh::Fish,
+        "set -l s (mfaenv status --short 2>/dev/null)",
+        TO_EXPIRY,
+    );
 }

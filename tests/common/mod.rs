@@ -223,3 +223,26 @@ pub fn readme_block(marker: &str, lang: &str) -> String {
         .unwrap_or_else(|| panic!("README: unclosed block after {marker:?}"));
     rest[open..open + len].to_owned()
 }
+
+/// The body of the README's fenced block that contains `marker` (a line of the snippet).
+pub fn readme_block_containing(marker: &str) -> String {
+    let readme = include_str!("../../README.md");
+    let at = readme
+        .find(marker)
+        .unwrap_or_else(|| panic!("README: no {marker:?}"));
+    let open = readme[..at]
+        .rfind("```")
+        .unwrap_or_else(|| panic!("README: {marker:?} is in no block"));
+    let body = readme[open..]
+        .find('\n')
+        .map(|n| open + n + 1)
+        .unwrap_or_else(|| panic!("README: a block at its end"));
+    let len = readme[body..]
+        .find("```")
+        .unwrap_or_else(|| panic!("README: unclosed block around {marker:?}"));
+    assert!(
+        body <= at && at < body + len,
+        "README: {marker:?} is outside a block"
+    );
+    readme[body..body + len].to_owned()
+}
