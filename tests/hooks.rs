@@ -1917,7 +1917,10 @@ fn fish_valid_session_check_is_three_builtins() {
         .arg("--profile")
         .arg(&profile)
         .arg("-c")
-        .arg("mfaenv init fish | source; __mfaenv_hook; set -g __mark 1; __mfaenv_hook");
+        .arg(
+            "mfaenv init fish | source; __mfaenv_hook; set -g __mark 1; __mfaenv_hook; \
+             set -e MFAENV_PROFILE; set -g __mark 2; __mfaenv_hook",
+        );
     let out = Run::from(cmd.output().unwrap());
     assert_eq!(out.code, Some(0), "{out:#?}");
     assert_eq!((out.stdout.as_str(), out.stderr.as_str()), ("", ""));
@@ -1947,6 +1950,18 @@ fn fish_valid_session_check_is_three_builtins() {
         assert!(!c.contains('('), "a command substitution: {check:#?}");
     }
     assert!(check[1].contains("path mtime --relative"), "{check:#?}");
+    // Without a session of mfaenv's: two `set -q`, no call of a function.
+    let mark = commands
+        .iter()
+        .position(|c| *c == "> set -g __mark 2")
+        .unwrap_or_else(|| panic!("no second mark in {text}"));
+    let none: Vec<&str> = commands[mark + 2..]
+        .iter()
+        .take_while(|c| c.starts_with('-'))
+        .copied()
+        .collect();
+    assert_eq!(none.len(), 2, "{none:#?}");
+    assert!(none.iter().all(|c| c.contains("set -q")), "{none:#?}");
 }
 
 /// The README's prompt snippets, as written, after the hook in a real shell on a pseudo-terminal:
