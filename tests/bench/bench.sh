@@ -284,7 +284,7 @@ for i in 1 2 3 4 5; do
   tests/bench/hook.sh "${HOOK_CALLS:-20000}" | tail -n +2 >"$work/hook.$i"
 done
 ref_hook=
-for shell in bash bash4 zsh fish; do
+for shell in bash bash4 zsh fish nu; do
   value=$(awk -v s="$shell" '$1 == s && $2 ~ /^[0-9]+$/ { print $3 }' "$work"/hook.* |
     sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
   case $shell in
@@ -292,6 +292,7 @@ for shell in bash bash4 zsh fish; do
     bash4) name='mfaenv prompt hook, bash (clock as in bash 4.2–4.4)' note='' ;;
     zsh) name='mfaenv prompt hook, zsh' note='' ;;
     fish) name='mfaenv prompt hook, fish' note='builtin clock: path mtime --relative on a clock file (fish 3.5+)' ;;
+    nu) name='mfaenv prompt hook, nu' note='the pre_prompt closure, less an empty one: date now against the cached lapse moment' ;;
   esac
   if [[ -z $value ]]; then
     missing_row "$name" "${shell%4} not installed"
