@@ -6,14 +6,15 @@
 //! over `/bin/true`. What of that start-up matters to mfaenv is done in [`startup`]. Elsewhere
 //! `main` is Rust's own.
 
-#![cfg_attr(target_os = "linux", no_main)]
+// Not for the unit-test build of this file, whose `main` is the test harness's.
+#![cfg_attr(all(target_os = "linux", not(test)), no_main)]
 
 use clap::{CommandFactory, FromArgMatches};
 use mfaenv::cli::Cli;
 use mfaenv::commands;
 use std::io::Write;
 
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", not(test)))]
 #[unsafe(no_mangle)]
 extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
     startup();
@@ -22,7 +23,7 @@ extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> lib
     libc::c_int::from(run())
 }
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(any(not(target_os = "linux"), test))]
 fn main() -> std::process::ExitCode {
     std::process::ExitCode::from(run())
 }
@@ -45,7 +46,7 @@ pub extern "C" fn pow(x: f64, y: f64) -> f64 {
 ///
 /// Left out: the stack-overflow handler (an overflow is then a plain SIGSEGV, still without
 /// a core file) and naming the main thread.
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", not(test)))]
 fn startup() {
     let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
         fd,
