@@ -127,7 +127,7 @@ _mfaenv() {
             return 0
             ;;
         mfaenv__subcmd__add)
-            opts="-v -q -h -V --env --region --serial-number --timeout --verbose --quiet --help --version"
+            opts="-v -q -h -V --verbose --quiet --env --region --serial-number --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -167,7 +167,7 @@ _mfaenv() {
             return 0
             ;;
         mfaenv__subcmd__credential__subcmd__process)
-            opts="-v -q -h -V --token-code --serial-number --duration --timeout --no-cache --force --verbose --quiet --help --version"
+            opts="-v -q -h -V --verbose --quiet --token-code --serial-number --duration --timeout --no-cache --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -197,7 +197,7 @@ _mfaenv() {
             return 0
             ;;
         mfaenv__subcmd__exec)
-            opts="-v -q -h -V --token-code --serial-number --duration --timeout --no-cache --force --verbose --quiet --help --version"
+            opts="-v -q -h -V --verbose --quiet --token-code --serial-number --duration --timeout --no-cache --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -451,7 +451,7 @@ _mfaenv() {
             return 0
             ;;
         mfaenv__subcmd__import)
-            opts="-v -q -h -V --all --verbose --quiet --help --version"
+            opts="-v -q -h -V --verbose --quiet --all --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -493,7 +493,7 @@ _mfaenv() {
             return 0
             ;;
         mfaenv__subcmd__logout)
-            opts="-v -q -h -V --all --shell --verbose --quiet --help --version"
+            opts="-v -q -h -V --verbose --quiet --all --shell --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -511,7 +511,7 @@ _mfaenv() {
             return 0
             ;;
         mfaenv__subcmd__remove)
-            opts="-y -v -q -h -V --yes --verbose --quiet --help --version"
+            opts="-v -q -y -h -V --verbose --quiet --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -525,7 +525,7 @@ _mfaenv() {
             return 0
             ;;
         mfaenv__subcmd__rotate)
-            opts="-v -q -h -V --token-code --serial-number --duration --timeout --no-cache --force --verbose --quiet --help --version"
+            opts="-v -q -h -V --verbose --quiet --token-code --serial-number --duration --timeout --no-cache --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -555,7 +555,7 @@ _mfaenv() {
             return 0
             ;;
         mfaenv__subcmd__setup)
-            opts="-v -q -h -V --timeout --verbose --quiet --help --version"
+            opts="-v -q -h -V --verbose --quiet --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -573,7 +573,7 @@ _mfaenv() {
             return 0
             ;;
         mfaenv__subcmd__status)
-            opts="-v -q -h -V --short --verbose --quiet --help --version"
+            opts="-v -q -h -V --verbose --quiet --short --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -587,7 +587,7 @@ _mfaenv() {
             return 0
             ;;
         mfaenv__subcmd__unset)
-            opts="-v -q -h -V --shell --verbose --quiet --help --version"
+            opts="-v -q -h -V --verbose --quiet --shell --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -605,7 +605,7 @@ _mfaenv() {
             return 0
             ;;
         mfaenv__subcmd__use)
-            opts="-v -q -h -V --shell --token-code --serial-number --duration --timeout --no-cache --force --verbose --quiet --help --version"
+            opts="-v -q -h -V --verbose --quiet --shell --token-code --serial-number --duration --timeout --no-cache --force --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -53,10 +53,10 @@ complete -c mfaenv -n "__fish_mfaenv_using_subcommand use" -l token-code -d 'The
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand use" -l serial-number -d 'The MFA device\'s ARN or serial [default: the profile\'s mfa_serial]' -r
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand use" -l duration -d 'How long the MFA session lasts: 900 to 129600 seconds, or 90m, 12h [default: 12h]' -r
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand use" -l timeout -d 'Give up on STS after this many seconds' -r
-complete -c mfaenv -n "__fish_mfaenv_using_subcommand use" -l no-cache -d 'Neither read nor write the session cache'
-complete -c mfaenv -n "__fish_mfaenv_using_subcommand use" -l force -d 'Ask for a new code even when a cached session is still good'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand use" -s v -l verbose -d 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand use" -s q -l quiet -d 'Print no notices, only errors'
+complete -c mfaenv -n "__fish_mfaenv_using_subcommand use" -l no-cache -d 'Neither read nor write the session cache'
+complete -c mfaenv -n "__fish_mfaenv_using_subcommand use" -l force -d 'Ask for a new code even when a cached session is still good'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand use" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand use" -s V -l version -d 'Print version'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand unset" -l shell -d 'The shell to print for [default: MFAENV_SHELL, else the shell that runs mfaenv]' -r -f -a "bash\t'GNU bash'
@@ -69,9 +69,9 @@ complete -c mfaenv -n "__fish_mfaenv_using_subcommand unset" -s v -l verbose -d 
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand unset" -s q -l quiet -d 'Print no notices, only errors'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand unset" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand unset" -s V -l version -d 'Print version'
-complete -c mfaenv -n "__fish_mfaenv_using_subcommand status" -l short -d 'One line on stdout for prompts and scripts, `PROFILE 11h58m` (the time left is the last word); nothing, and exit 1, without a valid session. Reads only the environment'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand status" -s v -l verbose -d 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand status" -s q -l quiet -d 'Print no notices, only errors'
+complete -c mfaenv -n "__fish_mfaenv_using_subcommand status" -l short -d 'One line on stdout for prompts and scripts, `PROFILE 11h58m` (the time left is the last word); nothing, and exit 1, without a valid session. Reads only the environment'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand status" -s h -l help -d 'Print help'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand status" -s V -l version -d 'Print version'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand list" -s v -l verbose -d 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)'
@@ -84,9 +84,9 @@ fish\t'fish'
 powershell\t'Windows PowerShell and PowerShell (pwsh)'
 cmd\t'Windows cmd.exe'
 nu\t'Nushell: the scripts are JSON data, applied with `load-env` and `hide-env`'"
-complete -c mfaenv -n "__fish_mfaenv_using_subcommand logout" -l all -d 'Drop every cached session'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand logout" -s v -l verbose -d 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand logout" -s q -l quiet -d 'Print no notices, only errors'
+complete -c mfaenv -n "__fish_mfaenv_using_subcommand logout" -l all -d 'Drop every cached session'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand logout" -s V -l version -d 'Print version'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand setup" -l timeout -d 'Give up on STS after this many seconds' -r
@@ -97,49 +97,49 @@ complete -c mfaenv -n "__fish_mfaenv_using_subcommand setup" -s V -l version -d 
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand add" -l region -d 'The profile\'s region [default: asked, offering the profile\'s, AWS_REGION\'s or us-east-1]' -r
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand add" -l serial-number -d 'The MFA device\'s ARN [default: asked, offering the one named like the IAM user]' -r
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand add" -l timeout -d 'Give up on STS after this many seconds' -r
-complete -c mfaenv -n "__fish_mfaenv_using_subcommand add" -l env -d 'Take the keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead of asking'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand add" -s v -l verbose -d 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand add" -s q -l quiet -d 'Print no notices, only errors'
+complete -c mfaenv -n "__fish_mfaenv_using_subcommand add" -l env -d 'Take the keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead of asking'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand add" -s h -l help -d 'Print help'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand add" -s V -l version -d 'Print version'
-complete -c mfaenv -n "__fish_mfaenv_using_subcommand import" -l all -d 'Every profile with keys in the credentials file'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand import" -s v -l verbose -d 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand import" -s q -l quiet -d 'Print no notices, only errors'
+complete -c mfaenv -n "__fish_mfaenv_using_subcommand import" -l all -d 'Every profile with keys in the credentials file'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand import" -s h -l help -d 'Print help'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand import" -s V -l version -d 'Print version'
-complete -c mfaenv -n "__fish_mfaenv_using_subcommand remove" -s y -l yes -d 'Do not ask for confirmation'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand remove" -s v -l verbose -d 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand remove" -s q -l quiet -d 'Print no notices, only errors'
+complete -c mfaenv -n "__fish_mfaenv_using_subcommand remove" -s y -l yes -d 'Do not ask for confirmation'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand remove" -s h -l help -d 'Print help'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand remove" -s V -l version -d 'Print version'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand rotate" -l token-code -d 'The 6-digit code, for scripts (else mfa_process, else asked on the terminal)' -r
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand rotate" -l serial-number -d 'The MFA device\'s ARN or serial [default: the profile\'s mfa_serial]' -r
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand rotate" -l duration -d 'How long the MFA session lasts: 900 to 129600 seconds, or 90m, 12h [default: 12h]' -r
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand rotate" -l timeout -d 'Give up on STS after this many seconds' -r
-complete -c mfaenv -n "__fish_mfaenv_using_subcommand rotate" -l no-cache -d 'Neither read nor write the session cache'
-complete -c mfaenv -n "__fish_mfaenv_using_subcommand rotate" -l force -d 'Ask for a new code even when a cached session is still good'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand rotate" -s v -l verbose -d 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand rotate" -s q -l quiet -d 'Print no notices, only errors'
+complete -c mfaenv -n "__fish_mfaenv_using_subcommand rotate" -l no-cache -d 'Neither read nor write the session cache'
+complete -c mfaenv -n "__fish_mfaenv_using_subcommand rotate" -l force -d 'Ask for a new code even when a cached session is still good'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand rotate" -s h -l help -d 'Print help'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand rotate" -s V -l version -d 'Print version'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand credential-process" -l token-code -d 'The 6-digit code, for scripts (else mfa_process, else asked on the terminal)' -r
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand credential-process" -l serial-number -d 'The MFA device\'s ARN or serial [default: the profile\'s mfa_serial]' -r
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand credential-process" -l duration -d 'How long the MFA session lasts: 900 to 129600 seconds, or 90m, 12h [default: 12h]' -r
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand credential-process" -l timeout -d 'Give up on STS after this many seconds' -r
-complete -c mfaenv -n "__fish_mfaenv_using_subcommand credential-process" -l no-cache -d 'Neither read nor write the session cache'
-complete -c mfaenv -n "__fish_mfaenv_using_subcommand credential-process" -l force -d 'Ask for a new code even when a cached session is still good'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand credential-process" -s v -l verbose -d 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand credential-process" -s q -l quiet -d 'Print no notices, only errors'
+complete -c mfaenv -n "__fish_mfaenv_using_subcommand credential-process" -l no-cache -d 'Neither read nor write the session cache'
+complete -c mfaenv -n "__fish_mfaenv_using_subcommand credential-process" -l force -d 'Ask for a new code even when a cached session is still good'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand credential-process" -s h -l help -d 'Print help'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand credential-process" -s V -l version -d 'Print version'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand exec" -l token-code -d 'The 6-digit code, for scripts (else mfa_process, else asked on the terminal)' -r
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand exec" -l serial-number -d 'The MFA device\'s ARN or serial [default: the profile\'s mfa_serial]' -r
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand exec" -l duration -d 'How long the MFA session lasts: 900 to 129600 seconds, or 90m, 12h [default: 12h]' -r
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand exec" -l timeout -d 'Give up on STS after this many seconds' -r
-complete -c mfaenv -n "__fish_mfaenv_using_subcommand exec" -l no-cache -d 'Neither read nor write the session cache'
-complete -c mfaenv -n "__fish_mfaenv_using_subcommand exec" -l force -d 'Ask for a new code even when a cached session is still good'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand exec" -s v -l verbose -d 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand exec" -s q -l quiet -d 'Print no notices, only errors'
+complete -c mfaenv -n "__fish_mfaenv_using_subcommand exec" -l no-cache -d 'Neither read nor write the session cache'
+complete -c mfaenv -n "__fish_mfaenv_using_subcommand exec" -l force -d 'Ask for a new code even when a cached session is still good'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand exec" -s h -l help -d 'Print help'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand exec" -s V -l version -d 'Print version'
 complete -c mfaenv -n "__fish_mfaenv_using_subcommand init" -s v -l verbose -d 'Say what mfaenv does on stderr (files, device, endpoint, timings; never secrets)'

@@ -2,7 +2,7 @@
 
 use crate::session::SessionDuration;
 use crate::shell::{InitTarget, Shell};
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgMatches, Args, FromArgMatches, Parser, Subcommand};
 use clap_complete::engine::ArgValueCandidates;
 
 const EXAMPLES: &str = "\
@@ -113,46 +113,104 @@ pub struct Cli {
 pub enum Command {
     /// Ask for an MFA code, get a session from STS and print the script that exports it.
     #[command(after_help = USE_EXAMPLES)]
-    Use(UseArgs),
+    Use(Deferred<UseArgs>),
     /// Print the script that removes the session's variables from this shell.
     #[command(after_help = UNSET_EXAMPLES)]
-    Unset(ShellArg),
+    Unset(Deferred<ShellArg>),
     /// Tell whether this shell holds an mfaenv session and how long it has left (exit 1 if not).
     #[command(after_help = STATUS_EXAMPLES)]
-    Status(StatusArgs),
+    Status(Deferred<StatusArgs>),
     /// List the profiles usable with MFA, their roles and cached sessions (no network).
     #[command(after_help = LIST_EXAMPLES)]
     List,
     /// Drop cached sessions; prints the unset script when this shell holds that session.
     #[command(after_help = LOGOUT_EXAMPLES)]
-    Logout(LogoutArgs),
+    Logout(Deferred<LogoutArgs>),
     /// Register a profile's MFA device: ask for its ARN and save it as mfa_serial.
     #[command(after_help = SETUP_EXAMPLES)]
-    Setup(SetupArgs),
+    Setup(Deferred<SetupArgs>),
     /// Ask for an IAM user's keys, check them with AWS, store them and write the profile.
     #[command(after_help = ADD_EXAMPLES)]
-    Add(AddArgs),
+    Add(Deferred<AddArgs>),
     /// Move keys from the credentials file into the store (OS keyring or encrypted file).
     #[command(after_help = IMPORT_EXAMPLES)]
-    Import(ImportArgs),
+    Import(Deferred<ImportArgs>),
     /// Delete a profile's stored keys and its cached sessions.
     #[command(after_help = REMOVE_EXAMPLES)]
-    Remove(RemoveArgs),
+    Remove(Deferred<RemoveArgs>),
     /// Replace a profile's access key with a new one through IAM, then delete the old one.
     #[command(after_help = ROTATE_EXAMPLES)]
-    Rotate(RotateArgs),
+    Rotate(Deferred<RotateArgs>),
     /// Print the session as AWS credential_process JSON, for the AWS CLI and SDKs.
     #[command(after_help = CREDENTIAL_PROCESS_EXAMPLES)]
-    CredentialProcess(CredentialProcessArgs),
+    CredentialProcess(Deferred<CredentialProcessArgs>),
     /// Run one command with the session in its environment; exits with its exit code.
     #[command(after_help = EXEC_EXAMPLES)]
-    Exec(ExecArgs),
+    Exec(Deferred<ExecArgs>),
     /// Print the shell hook: `use` and `unset` change the shell itself, lapsed sessions renew.
     #[command(after_help = INIT_EXAMPLES)]
-    Init(InitArgs),
+    Init(Deferred<InitArgs>),
     /// Print the completion script for a shell.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
-    Completions(CompletionsArgs),
+    Completions(Deferred<CompletionsArgs>),
+}
+
+/// A subcommand's arguments, which clap builds only for the subcommand given (clap's
+/// `Command::defer`), not for all fourteen at every start: a cached `use` then pays for its
+/// own arguments alone. Help, completions and the man page build the whole tree as before.
+#[derive(Debug)]
+pub struct Deferred<T>(pub T);
+
+impl<T: Args> Args for Deferred<T> {
+    fn group_id() -> Option<clap::Id> {
+        T::group_id()
+    }
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        cmd.defer(build::<T>)
+    }
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        cmd.defer(build_for_update::<T>)
+    }
+}
+
+/// Adds `T`'s arguments when clap builds the subcommand. The subcommand's own description (its
+/// variant's doc comment, set when the tree was made) stays: without the deferral it is set
+/// after the arguments and wins over the struct's doc comment, so it must win here too.
+fn build<T: Args>(cmd: clap::Command) -> clap::Command {
+    keep_about(cmd, T::augment_args)
+}
+
+/// [`build`] for `update_from_arg_matches`.
+fn build_for_update<T: Args>(cmd: clap::Command) -> clap::Command {
+    keep_about(cmd, T::augment_args_for_update)
+}
+
+fn keep_about(cmd: clap::Command, add: fn(clap::Command) -> clap::Command) -> clap::Command {
+    let about = cmd.get_about().cloned();
+    let long_about = cmd.get_long_about().cloned();
+    let mut cmd = add(cmd);
+    if let Some(about) = about {
+        cmd = cmd.about(about);
+    }
+    if let Some(long_about) = long_about {
+        cmd = cmd.long_about(long_about);
+    }
+    cmd
+}
+
+impl<T: FromArgMatches> FromArgMatches for Deferred<T> {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches(matches).map(Deferred)
+    }
+    fn from_arg_matches_mut(matches: &mut ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches_mut(matches).map(Deferred)
+    }
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches(matches)
+    }
+    fn update_from_arg_matches_mut(&mut self, matches: &mut ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches_mut(matches)
+    }
 }
 
 /// Options of `mfaenv status`.
@@ -348,7 +406,7 @@ mod tests {
     #[test]
     fn pwsh_is_powershell() {
         let cli = Cli::try_parse_from(["mfaenv", "unset", "--shell", "pwsh"]).unwrap();
-        let Command::Unset(args) = cli.command else {
+        let Command::Unset(Deferred(args)) = cli.command else {
             panic!("not unset")
         };
         assert_eq!(args.shell, Some(Shell::PowerShell));

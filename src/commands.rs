@@ -2,8 +2,8 @@
 
 use crate::cache::{self, Cache, Kind};
 use crate::cli::{
-    Cli, Command, CredentialProcessArgs, ExecArgs, LogoutArgs, SetupArgs, ShellArg, StatusArgs,
-    UseArgs,
+    Cli, Command, CredentialProcessArgs, Deferred, ExecArgs, LogoutArgs, SetupArgs, ShellArg,
+    StatusArgs, UseArgs,
 };
 use crate::error::{Error, Result};
 use crate::log::Log;
@@ -37,12 +37,7 @@ impl Output {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Runtime(format!("cannot start: {e}")))
-}
+use crate::obtain::runtime;
 
 /// Runs the command the user asked for.
 pub fn run(cli: Cli) -> Result<Output> {
@@ -51,30 +46,33 @@ pub fn run(cli: Cli) -> Result<Output> {
         quiet: cli.quiet,
     };
     match cli.command {
-        Command::Use(args) => runtime()?.block_on(use_profile(args, log)),
-        Command::Unset(args) => {
+        Command::Use(Deferred(args)) => use_profile(args, log),
+        Command::Unset(Deferred(args)) => {
             let (shell, notices) = choose_shell(&args, log);
             Ok(Output::script(shell.restore_script(&inherited()), notices))
         }
-        Command::Status(args) => Ok(status(&args, log)),
+        Command::Status(Deferred(args)) => Ok(status(&args, log)),
         Command::List => runtime()?.block_on(list()),
-        Command::Logout(args) => runtime()?.block_on(logout(args, log)),
-        Command::Setup(args) => runtime()?.block_on(setup(args, log)),
-        Command::Add(args) => runtime()?.block_on(crate::key_commands::add(args, log)),
-        Command::Import(args) => runtime()?.block_on(crate::key_commands::import(args, log)),
-        Command::Remove(args) => runtime()?.block_on(crate::key_commands::remove(args, log)),
-        Command::Rotate(args) => runtime()?.block_on(crate::rotate::rotate(args, log)),
-        Command::CredentialProcess(args) => runtime()?.block_on(credential_process(args, log)),
-        Command::Exec(args) => {
-            let session =
-                runtime()?.block_on(obtain::session(Some(&args.profile), &args.session, log))?;
+        Command::Logout(Deferred(args)) => runtime()?.block_on(logout(args, log)),
+        Command::Setup(Deferred(args)) => runtime()?.block_on(setup(args, log)),
+        Command::Add(Deferred(args)) => runtime()?.block_on(crate::key_commands::add(args, log)),
+        Command::Import(Deferred(args)) => {
+            runtime()?.block_on(crate::key_commands::import(args, log))
+        }
+        Command::Remove(Deferred(args)) => {
+            runtime()?.block_on(crate::key_commands::remove(args, log))
+        }
+        Command::Rotate(Deferred(args)) => runtime()?.block_on(crate::rotate::rotate(args, log)),
+        Command::CredentialProcess(Deferred(args)) => credential_process(args, log),
+        Command::Exec(Deferred(args)) => {
+            let session = obtain::session_blocking(Some(&args.profile), &args.session, log)?;
             exec(args, &session)
         }
-        Command::Init(args) => Ok(Output {
+        Command::Init(Deferred(args)) => Ok(Output {
             stdout: args.shell.hook().to_owned(),
             ..Output::default()
         }),
-        Command::Completions(args) => {
+        Command::Completions(Deferred(args)) => {
             let mut script = Vec::new();
             clap_complete::generate(
                 args.shell,
@@ -110,9 +108,9 @@ fn inherited() -> shell::Inherited {
     shell::Inherited::read(|name| std::env::var(name).ok())
 }
 
-async fn use_profile(args: UseArgs, log: Log) -> Result<Output> {
+fn use_profile(args: UseArgs, log: Log) -> Result<Output> {
     let (shell, mut notices) = choose_shell(&args.shell, log);
-    let session = obtain::session(args.profile.as_deref(), &args.session, log).await?;
+    let session = obtain::session_blocking(args.profile.as_deref(), &args.session, log)?;
     let now = OffsetDateTime::now_utc();
     let stdout = shell.use_script(&session.shell_variables(now), &inherited())?;
     if !log.quiet {
@@ -442,9 +440,9 @@ async fn setup(args: SetupArgs, log: Log) -> Result<Output> {
 }
 
 /// The AWS `credential_process` answer: version 1 JSON with the session's keys.
-async fn credential_process(args: CredentialProcessArgs, log: Log) -> Result<Output> {
+fn credential_process(args: CredentialProcessArgs, log: Log) -> Result<Output> {
     let log = Log { quiet: true, ..log };
-    let session = obtain::session(Some(&args.profile), &args.session, log).await?;
+    let session = obtain::session_blocking(Some(&args.profile), &args.session, log)?;
     let json = serde_json::json!({
         "Version": 1,
         "AccessKeyId": session.access_key_id,

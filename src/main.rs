@@ -1,12 +1,80 @@
 //! Parses the command line, runs the command and maps its outcome to an exit code.
+//!
+//! On Linux the C runtime calls `main` here directly (`no_main`), skipping the start-up that
+//! Rust's runtime adds before `main`: on glibc that start-up reads and parses the whole of
+//! `/proc/self/maps` to place a stack-overflow guard, a fifth of the time a cached `use` spends
+//! over `/bin/true`. What of that start-up matters to mfaenv is done in [`startup`]. Elsewhere
+//! `main` is Rust's own.
+
+// Not for the unit-test build of this file, whose `main` is the test harness's.
+#![cfg_attr(all(target_os = "linux", not(test)), no_main)]
 
 use clap::{CommandFactory, FromArgMatches};
 use mfaenv::cli::Cli;
 use mfaenv::commands;
 use std::io::Write;
-use std::process::ExitCode;
 
-fn main() -> ExitCode {
+#[cfg(all(target_os = "linux", not(test)))]
+#[unsafe(no_mangle)]
+extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
+    startup();
+    // `std::env::args` works without Rust's runtime on glibc: std takes argv from the C
+    // runtime itself (through `.init_array`).
+    libc::c_int::from(run())
+}
+
+#[cfg(any(not(target_os = "linux"), test))]
+fn main() -> std::process::ExitCode {
+    std::process::ExitCode::from(run())
+}
+
+/// `pow`, the one function of the C maths library the binary calls (`f64::powf`, in the SDK's
+/// retry backoff), from the Rust project's port of that library. With it defined here the
+/// linker needs no `libm.so.6`, so the loader does not map it and resolve its hundreds of
+/// `ifunc`s at every start: a tenth of what a cached `use` spent over `/bin/true`.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[unsafe(no_mangle)]
+pub extern "C" fn pow(x: f64, y: f64) -> f64 {
+    libm::pow(x, y)
+}
+
+/// What Rust's runtime does before `main` that mfaenv relies on, done as cheaply:
+/// - standard streams that were closed at exec are opened on `/dev/null`, so that no file
+///   mfaenv opens (a cache file, a lock, the config) can become fd 1 and receive the script;
+/// - `SIGPIPE` is ignored, so that a closed pipe is a write error mfaenv reports (and stdout
+///   stays all or nothing), not a silent death.
+///
+/// Left out: the stack-overflow handler (an overflow is then a plain SIGSEGV, still without
+/// a core file) and naming the main thread.
+#[cfg(all(target_os = "linux", not(test)))]
+fn startup() {
+    let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
+        fd,
+        events: 0,
+        revents: 0,
+    });
+    // SAFETY: `fds` is a valid array of three pollfd for the call's duration; a zero timeout
+    // only reports each descriptor's state.
+    let polled = unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) };
+    for pollfd in &fds {
+        let closed = if polled >= 0 {
+            pollfd.revents & libc::POLLNVAL != 0
+        } else {
+            // SAFETY: F_GETFD only asks whether the descriptor is open.
+            unsafe { libc::fcntl(pollfd.fd, libc::F_GETFD) == -1 }
+        };
+        // SAFETY: a NUL-terminated path; the lowest free descriptor is the closed one.
+        if closed && unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) } == -1 {
+            // Without its standard streams mfaenv cannot keep its promises about them.
+            std::process::abort();
+        }
+    }
+    // SAFETY: setting a signal's disposition to SIG_IGN has no preconditions.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+}
+
+/// Runs mfaenv and returns its exit code.
+fn run() -> u8 {
     // Before anything else, and so before any secret is read: no core file, no memory dump.
     mfaenv::guard::forbid_dumps();
     // A panic's message could carry anything it formatted: show only where it happened.
@@ -36,20 +104,20 @@ fn main() -> ExitCode {
                 .is_err()
             {
                 eprintln!("mfaenv: could not write the script to stdout");
-                return ExitCode::from(1);
+                return 1;
             }
             for notice in output.notices {
                 eprintln!("{notice}");
             }
-            ExitCode::from(output.code)
+            output.code
         }
         Err(mfaenv::error::Error::Cancelled) => {
             eprintln!("mfaenv: cancelled");
-            ExitCode::from(130)
+            130
         }
         Err(e) => {
             eprintln!("mfaenv: {e}");
-            ExitCode::from(e.exit_code() as u8)
+            e.exit_code() as u8
         }
     }
 }

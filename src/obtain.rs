@@ -55,6 +55,16 @@ pub async fn resolve_profile(
     serial_flag: Option<&str>,
     log: Log,
 ) -> Result<(Profile, Files)> {
+    resolve_profile_now(named, serial_flag, log)
+}
+
+/// [`resolve_profile`] without an async runtime: reading the files is plain blocking I/O, and
+/// aws-config's parser of their texts does none ([`profile::now`]).
+fn resolve_profile_now(
+    named: Option<&str>,
+    serial_flag: Option<&str>,
+    log: Log,
+) -> Result<(Profile, Files)> {
     let aws_profile = std::env::var("AWS_PROFILE").ok();
     let name = ProfileName::choose(named, aws_profile.as_deref())?;
     let files = Files::locate()?;
@@ -63,7 +73,7 @@ pub async fn resolve_profile(
         files.config.display(),
         files.credentials.display()
     ));
-    let (set, texts) = profile::load_texts(&files).await?;
+    let (set, texts) = profile::now(profile::load_texts(&files))?;
     crate::sdk_settings::check(&set, &name, &files)?;
     let mut profile = profile::resolve(&set, &name, serial_flag, &files)?;
     profile.texts = Some(texts);
@@ -79,16 +89,57 @@ pub async fn resolve_profile(
 
 /// The session for the profile named (or the default one), from the cache or from STS.
 pub async fn session(named: Option<&str>, args: &SessionArgs, log: Log) -> Result<Session> {
-    let serial = args.serial_number.as_deref();
-    // The first run's offer costs nothing on the way to a cached session: it is looked at
-    // only once the profile has failed to resolve.
-    let (profile, files) = match resolve_profile(named, serial, log).await {
+    match lookup(named, args, log) {
+        Err(e @ Error::Config(_)) => first_run_then_session(named, args, e, log).await,
+        Err(e) => Err(e),
+        Ok(Found::Cached(session)) => Ok(session),
+        Ok(Found::Missing(missing)) => fetch_missing(*missing, args, log).await,
+    }
+}
+
+/// [`session`] for a command that has no async runtime yet: a cached session is found and
+/// returned without one (no runtime, no I/O driver, no timers: a cached `use` is start-up,
+/// three file reads and a print); only when STS must be asked is a runtime built.
+pub fn session_blocking(named: Option<&str>, args: &SessionArgs, log: Log) -> Result<Session> {
+    match lookup(named, args, log) {
+        Ok(Found::Cached(session)) => Ok(session),
+        Ok(Found::Missing(missing)) => runtime()?.block_on(fetch_missing(*missing, args, log)),
         Err(e @ Error::Config(_)) => {
-            first_run(named, args, e, log).await?;
-            resolve_profile(named, serial, log).await?
+            runtime()?.block_on(first_run_then_session(named, args, e, log))
         }
-        found => found?,
-    };
+        Err(e) => Err(e),
+    }
+}
+
+/// The async runtime for the SDK: one thread, with I/O and timers.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Runtime(format!("cannot start: {e}")))
+}
+
+/// What the files and the cache say of the profile asked for.
+enum Found {
+    /// A good cached session, ready to print.
+    Cached(Session),
+    /// None: STS must be asked, for this profile.
+    Missing(Box<Missing>),
+}
+
+/// The profile resolved on the way to the cache, so that a miss does not read the files again.
+struct Missing {
+    profile: Profile,
+    files: Files,
+    cache: Option<Cache>,
+    kind: Kind,
+    margin: time::Duration,
+}
+
+/// Resolves the profile and looks in the cache, with no network and no async runtime.
+fn lookup(named: Option<&str>, args: &SessionArgs, log: Log) -> Result<Found> {
+    let serial = args.serial_number.as_deref();
+    let (profile, files) = resolve_profile_now(named, serial, log)?;
     let margin = refresh_margin(log);
     let cache = if args.no_cache { None } else { open_cache(log) };
     // What answers for the profile: a role's own session, or the identity's MFA session.
@@ -97,13 +148,49 @@ pub async fn session(named: Option<&str>, args: &SessionArgs, log: Log) -> Resul
     } else {
         Kind::Role
     };
-    let cached = |c: &Cache| cached(c, &profile, kind, args, margin, log);
     if !args.force
-        && let Some(entry) = cache.as_ref().and_then(cached)
+        && let Some(entry) = cache
+            .as_ref()
+            .and_then(|c| cached(c, &profile, kind, args, margin, log))
     {
         log.info("session from the cache");
-        return Ok(finish(entry.session, &profile));
+        return Ok(Found::Cached(finish(entry.session, &profile)));
     }
+    Ok(Found::Missing(Box::new(Missing {
+        profile,
+        files,
+        cache,
+        kind,
+        margin,
+    })))
+}
+
+/// The first run's offer (see [`first_run`]), then the session. It costs nothing on the way
+/// to a cached session: it is looked at only once the profile has failed to resolve.
+async fn first_run_then_session(
+    named: Option<&str>,
+    args: &SessionArgs,
+    failed: Error,
+    log: Log,
+) -> Result<Session> {
+    first_run(named, args, failed, log).await?;
+    match lookup(named, args, log)? {
+        Found::Cached(session) => Ok(session),
+        Found::Missing(missing) => fetch_missing(*missing, args, log).await,
+    }
+}
+
+/// A session from STS for a profile the cache had none for: under the identity's lock, so
+/// that two shells asking at once cost one code.
+async fn fetch_missing(missing: Missing, args: &SessionArgs, log: Log) -> Result<Session> {
+    let Missing {
+        profile,
+        files,
+        cache,
+        kind,
+        margin,
+    } = missing;
+    let cached = |c: &Cache| cached(c, &profile, kind, args, margin, log);
     let lock = match &cache {
         Some(c) => match c.lock(&profile.identity, || {
             log.notice(format_args!(

@@ -224,6 +224,26 @@ impl fmt::Debug for Texts {
     }
 }
 
+/// Runs to its end a future that does no I/O of its own, such as aws-config's parser over texts
+/// in memory ([`load_texts`] once the files are read), without an async runtime: such a future
+/// is ready at its first poll. Should a later aws-config ever wait inside one, a bare
+/// current-thread runtime (no I/O driver, no timers) finishes it. Not for use inside a runtime.
+pub fn now<F: std::future::Future>(future: F) -> F::Output {
+    use std::task::{Context, Poll, Waker};
+    let mut future = std::pin::pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(output) => output,
+        Poll::Pending => match tokio::runtime::Builder::new_current_thread().build() {
+            Ok(runtime) => runtime.block_on(future),
+            // Building a runtime without drivers opens nothing; this cannot be reached.
+            Err(e) => panic!("cannot start: {e}"),
+        },
+    }
+}
+
 /// Reads and merges the config and credentials files with aws-config's own parser, honouring
 /// `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE` as the AWS CLI does. mfaenv reads the
 /// files itself so that an unreadable or non-UTF-8 file is an error naming it, not (as in the

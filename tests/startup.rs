@@ -164,3 +164,110 @@ fn the_binary_packs_its_relative_relocations_where_glibc_allows() {
     let run = Command::new(bin()).arg("--version").output().unwrap();
     assert!(run.status.success(), "{run:?}");
 }
+
+/// Runs `mfaenv ARGS` under strace, tracing `calls`; the run and strace's lines.
+fn syscalls(fx: &Fixture, args: &[&str], calls: &str) -> (Run, String) {
+    let log = fx.path("syscalls.log");
+    let mut cmd = Command::new("strace");
+    cmd.args(["-f", "-qq", "-e", &format!("trace={calls}"), "-o"])
+        .arg(&log)
+        .arg("--")
+        .arg(bin())
+        .args(args);
+    fx.sandbox(&mut cmd);
+    let run = Run::from(cmd.output().unwrap());
+    (run, std::fs::read_to_string(&log).unwrap())
+}
+
+/// A cached `use` starts no async runtime (no epoll, no eventfd, no thread) and, on Linux,
+/// skips Rust's own start-up, which reads the whole of /proc/self/maps to place a stack guard.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_cached_use_starts_no_runtime_and_reads_no_memory_map() {
+    if !have("strace") {
+        return;
+    }
+    let fx = Fixture::new();
+    fx.login("foobar");
+    let (run, trace) = syscalls(
+        &fx,
+        &["use", "foobar", "--shell", "bash"],
+        "epoll_create1,eventfd2,clone,clone3,open,openat",
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(run.stdout.contains("ASIA"), "{run:#?}");
+    for call in ["epoll_create1", "eventfd2", "clone"] {
+        assert!(!trace.contains(call), "{call} on a cached use:\n{trace}");
+    }
+    assert!(!trace.contains("/proc/self/maps"), "{trace}");
+    // A miss still gets its runtime.
+    let (run, trace) = syscalls(
+        &fx,
+        &[
+            "use",
+            "foobar",
+            "--shell",
+            "bash",
+            "--force",
+            "--token-code",
+            GOOD_CODE,
+        ],
+        "epoll_create1",
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(trace.contains("epoll_create1"), "{trace}");
+}
+
+/// On Linux with glibc the binary loads no shared library but the C library and its loader: the
+/// unwinder is linked in and `pow` comes from the Rust port of libm (see build.rs, main.rs).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn the_binary_needs_only_the_c_library() {
+    if !have("readelf") {
+        return;
+    }
+    let dynamic = Command::new("readelf")
+        .arg("-d")
+        .arg(bin())
+        .output()
+        .unwrap();
+    let needed: Vec<String> = String::from_utf8_lossy(&dynamic.stdout)
+        .lines()
+        .filter(|l| l.contains("(NEEDED)"))
+        .filter_map(|l| {
+            l.split('[')
+                .nth(1)
+                .map(|s| s.trim_end_matches(']').to_owned())
+        })
+        // The loader itself (a debug build asks for it by name): loaded in any case.
+        .filter(|name| !name.starts_with("ld-linux"))
+        .collect();
+    assert_eq!(needed, ["libc.so.6"], "{needed:?}");
+}
+
+/// What Rust's start-up did and mfaenv's own now does: standard streams closed at exec are
+/// opened on /dev/null (so no file mfaenv opens becomes fd 1), and a closed pipe is a write
+/// error, reported, not a silent death by SIGPIPE.
+#[cfg(unix)]
+#[test]
+fn closed_streams_and_closed_pipes_are_handled_as_before() {
+    let fx = Fixture::new();
+    fx.login("foobar");
+    let script = format!(
+        "{} use foobar --shell bash >&- 2>/dev/null; echo \"closed: $?\"; \
+         {} use foobar --shell bash 2>&1 | (exec 0<&-; sleep 0.3); echo \"pipe: ${{PIPESTATUS[0]}}\"",
+        bin().display(),
+        bin().display()
+    );
+    let mut cmd = Command::new("bash");
+    cmd.args(["-c", &script]);
+    fx.sandbox(&mut cmd);
+    let run = Run::from(cmd.output().unwrap());
+    assert!(run.stdout.contains("closed: 0"), "{run:#?}");
+    // The reader is gone before the write: exit 1 with the one line, never 141 (SIGPIPE).
+    assert!(run.stdout.contains("pipe: 1"), "{run:#?}");
+    // The cache is intact: the closed stdout did not make a cache file fd 1.
+    let again = fx.run(&["use", "foobar", "--shell", "bash"]);
+    assert_eq!(again.code, Some(0), "{again:#?}");
+    assert_eq!(fx.sts.count("GetSessionToken"), 1, "{again:#?}");
+}
