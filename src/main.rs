@@ -1,20 +1,21 @@
 //! Parses the command line, runs the command and maps its outcome to an exit code.
 //!
-//! On Linux the C runtime calls `main` here directly (`no_main`), skipping the start-up that
-//! Rust's runtime adds before `main`: on glibc that start-up reads and parses the whole of
-//! `/proc/self/maps` to place a stack-overflow guard, a fifth of the time a cached `use` spends
-//! over `/bin/true`. What of that start-up matters to mfaenv is done in [`startup`]. Elsewhere
-//! `main` is Rust's own.
+//! On Linux with glibc the C runtime calls `main` here directly (`no_main`), skipping the
+//! start-up that Rust's runtime adds before `main`, which on glibc reads and parses the whole
+//! of `/proc/self/maps` to place a stack-overflow guard: a fifth of the time a cached `use`
+//! spent over `/bin/true`. What of that start-up matters to mfaenv is done in [`startup`].
+//! Only there: it relies on std taking `argv` from glibc itself (musl gives it no such hook).
+//! Elsewhere `main` is Rust's own.
 
 // Not for the unit-test build of this file, whose `main` is the test harness's.
-#![cfg_attr(all(target_os = "linux", not(test)), no_main)]
+#![cfg_attr(all(target_os = "linux", target_env = "gnu", not(test)), no_main)]
 
 use clap::{CommandFactory, FromArgMatches};
 use mfaenv::cli::Cli;
 use mfaenv::commands;
 use std::io::Write;
 
-#[cfg(all(target_os = "linux", not(test)))]
+#[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
 #[unsafe(no_mangle)]
 extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
     startup();
@@ -23,7 +24,7 @@ extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> lib
     libc::c_int::from(run())
 }
 
-#[cfg(any(not(target_os = "linux"), test))]
+#[cfg(not(all(target_os = "linux", target_env = "gnu", not(test))))]
 fn main() -> std::process::ExitCode {
     std::process::ExitCode::from(run())
 }
@@ -46,7 +47,7 @@ pub extern "C" fn pow(x: f64, y: f64) -> f64 {
 ///
 /// Left out: the stack-overflow handler (an overflow is then a plain SIGSEGV, still without
 /// a core file) and naming the main thread.
-#[cfg(all(target_os = "linux", not(test)))]
+#[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
 fn startup() {
     let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
         fd,
