@@ -374,3 +374,108 @@ fn moto_two_keys_are_refused() {
     assert_eq!(moto.keys().len(), 2);
     assert_eq!(credentials(&f), before);
 }
+
+/// IAM is eventually consistent: the new key is refused for its first GetCallerIdentity
+/// calls, and rotate probes again with a growing pause until it is accepted.
+#[test]
+fn a_new_key_refused_at_first_is_probed_again_until_it_works() {
+    let f = Fixture::new();
+    f.sts.new_keys_unready(2);
+    let mut cmd = rotate(&f, "foobar", &[("MFAENV_ROTATE_WAIT_SECONDS", "10")]);
+    cmd.arg("-v");
+    let r = run(cmd);
+    assert_eq!(r.code, Some(0), "{r:#?}");
+    no_new_secret(&r);
+    assert_eq!(f.sts.new_key_probes(), 3, "two refusals, then the one that worked");
+    let again: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.contains("new key not working yet"))
+        .collect();
+    assert_eq!(again.len(), 2, "{r:#?}");
+    assert!(again[0].ends_with("again in 500 ms"), "{again:?}");
+    assert!(again[1].ends_with("again in 1000 ms"), "backoff: {again:?}");
+    assert!(again[0].contains("InvalidClientTokenId"), "{again:?}");
+    // "Not yet" is not a mistake in the profile: no advice to check it.
+    assert!(!r.stderr.contains("check aws_access_key_id"), "{r:#?}");
+    assert_eq!(f.sts.iam_keys(), vec!["AKIAFAKEROTATED00001".to_owned()]);
+    assert!(works(&f, "foobar", &[]));
+}
+
+/// A new key that never works: rotate gives up within the bound with one line, the old key
+/// stays the stored one and works, and the new key is deleted in IAM again (or, when IAM
+/// refuses, named for the user to delete), in the credentials file and in a store.
+#[test]
+fn a_new_key_that_never_works_is_given_up_within_the_bound() {
+    for (vars, refuse) in [
+        (vec![], false),
+        (file_store(), false),
+        (vec![], true),
+        (file_store(), true),
+    ] {
+        let f = Fixture::new();
+        if !vars.is_empty() {
+            assert_eq!(f.run_env(&["import", "foobar"], &vars).code, Some(0));
+        }
+        let (config_before, credentials_before) = (config(&f), credentials(&f));
+        f.sts.new_keys_unready(usize::MAX);
+        if refuse {
+            f.sts.refuse_delete();
+        }
+        let started = Instant::now();
+        let mut cmd = rotate(&f, "foobar", &vars);
+        cmd.env("MFAENV_ROTATE_WAIT_SECONDS", "2");
+        let r = run(cmd);
+        let took = started.elapsed();
+        let left = if refuse {
+            "IAM did not delete it (AccessDenied"
+        } else {
+            "it was deleted again"
+        };
+        r.assert_fails(1, "did not work within 2 s");
+        assert!(r.stderr.contains(left), "{vars:?}: {r:#?}");
+        assert!(r.stderr.contains("are unchanged"), "{r:#?}");
+        no_new_secret(&r);
+        // The bound (2 s) and the rest of the run: the encrypted file's scrypt is slow in a
+        // debug build (about 1 s per open, three opens).
+        let rest = if vars.is_empty() { 3 } else { 8 };
+        assert!(took < Duration::from_secs(2 + rest), "bounded: took {took:?}");
+        // Probes at 0, 0.5 and 1.5 s; the next (at 3.5 s) would pass the bound.
+        assert_eq!(f.sts.new_key_probes(), 3, "{vars:?}");
+        let new = "AKIAFAKEROTATED00001";
+        if refuse {
+            assert!(
+                r.stderr.contains(&format!(
+                    "aws iam delete-access-key --user-name alice --access-key-id {new}"
+                )),
+                "names the key to delete: {r:#?}"
+            );
+            assert_eq!(f.sts.iam_keys(), vec![ACCESS_KEY_ID.to_owned(), new.to_owned()]);
+        } else {
+            assert_eq!(f.sts.iam_keys(), vec![ACCESS_KEY_ID.to_owned()], "{vars:?}");
+        }
+        assert_eq!(config(&f), config_before, "{vars:?}");
+        assert_eq!(credentials(&f), credentials_before, "{vars:?}");
+        assert!(works(&f, "foobar", &vars), "{vars:?}: the old key works");
+        assert_eq!(f.sts.requests().pop().unwrap().access_key_id, ACCESS_KEY_ID);
+    }
+}
+
+/// The bound is a setting: anything but 1 to 3600 seconds is one usage line naming the
+/// variable, before AWS is asked anything.
+#[test]
+fn a_bad_wait_bound_is_a_usage_error_before_anything_changes() {
+    let f = Fixture::new();
+    for bad in ["soon", "0", "-5", "3601", "1.5", "99999999999999999999"] {
+        let mut cmd = rotate(&f, "foobar", &[]);
+        cmd.env("MFAENV_ROTATE_WAIT_SECONDS", bad);
+        let r = run(cmd);
+        r.assert_fails(2, &format!("MFAENV_ROTATE_WAIT_SECONDS='{bad}'"));
+        assert!(r.stderr.contains("from 1 to 3600"), "{r:#?}");
+        assert_eq!(f.sts.requests().len(), 0, "{bad}: nothing asked of AWS");
+    }
+    // Unset or empty: the default of 90 s.
+    let mut cmd = rotate(&f, "foobar", &[]);
+    cmd.env("MFAENV_ROTATE_WAIT_SECONDS", "");
+    assert_eq!(run(cmd).code, Some(0));
+}

@@ -174,6 +174,7 @@ pub fn assert_no_secret(text: &str) {
         fake_sts::SESSION_TOKEN,
         fake_sts::ROLE_SECRET,
         fake_sts::ROLE_TOKEN,
+        fake_sts::NEW_SECRET,
     ] {
         assert!(!text.contains(secret), "a secret leaked: {text}");
     }
