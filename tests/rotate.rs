@@ -204,7 +204,7 @@ fn kill_loop(vars: &[(&str, &str)], rounds: u32) {
         std::thread::sleep(Duration::from_millis(at));
         let _ = child.kill();
         let _ = child.wait();
-        let stored = stored_id(&f);
+        let stored = f.stored_key_id();
         let live = f.sts.iam_keys();
         assert!(
             live.contains(&stored),
@@ -220,21 +220,6 @@ fn kill_loop(vars: &[(&str, &str)], rounds: u32) {
             f.sts.delete_key(other);
         }
     }
-}
-
-/// The key id the profile resolves to: the config's `mfaenv_access_key_id`, else the
-/// credentials file's.
-fn stored_id(f: &Fixture) -> String {
-    let text = format!("{}\n{}", config(f), credentials(f));
-    let find = |key: &str| {
-        text.lines().find_map(|l| {
-            l.strip_prefix(key)
-                .map(|v| v.trim_start_matches([' ', '=']).to_owned())
-        })
-    };
-    find("mfaenv_access_key_id")
-        .or_else(|| find("aws_access_key_id"))
-        .unwrap()
 }
 
 #[test]

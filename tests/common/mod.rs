@@ -120,6 +120,23 @@ impl Fixture {
     pub fn run(&self, args: &[&str]) -> Run {
         Run::from(self.cmd(args).output().unwrap())
     }
+
+    /// The key id of the first profile with keys (the fixtures that rotate have one): the
+    /// config's `mfaenv_access_key_id`
+    /// (a store), else the credentials file's `aws_access_key_id`.
+    pub fn stored_key_id(&self) -> String {
+        let read = |rel: &str| std::fs::read_to_string(self.path(rel)).unwrap_or_default();
+        let text = format!("{}\n{}", read(".aws/config"), read(".aws/credentials"));
+        let find = |key: &str| {
+            text.lines().find_map(|l| {
+                l.strip_prefix(key)
+                    .map(|v| v.trim_start_matches([' ', '=']).to_owned())
+            })
+        };
+        find("mfaenv_access_key_id")
+            .or_else(|| find("aws_access_key_id"))
+            .unwrap()
+    }
 }
 
 /// The built binary under test.
