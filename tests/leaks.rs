@@ -226,7 +226,10 @@ fn assert_no_plaintext_key_outside_credentials(f: &Fixture, when: &str) {
             !text.contains(LONG_TERM_SECRET),
             "{when}: {rel} holds the long-term key"
         );
-        assert!(!text.contains(NEW_SECRET), "{when}: {rel} holds the new key");
+        assert!(
+            !text.contains(NEW_SECRET),
+            "{when}: {rel} holds the new key"
+        );
         assert!(
             !text.contains(PASSPHRASE),
             "{when}: {rel} holds the passphrase"
@@ -260,17 +263,10 @@ fn the_long_term_key_leaks_nowhere_around_import() {
             ),
         )
         .unwrap();
-        let keyring = match store {
-            "keyring" => match common::keyring::Keyring::start(f.home.path(), true) {
-                Some(k) => Some(k),
-                None => continue,
-            },
-            _ => None,
+        let Some((_keyring, bus)) = common::keyring::Keyring::for_store(store, f.home.path())
+        else {
+            continue;
         };
-        let bus = keyring
-            .as_ref()
-            .map(|k| k.address.clone())
-            .unwrap_or_default();
         let vars = [
             ("MFAENV_KEY_STORE", store),
             ("MFAENV_FILE_PASSPHRASE", PASSPHRASE),
@@ -440,17 +436,10 @@ fn assert_children_clean(f: &Fixture, when: &str) -> usize {
 fn neither_long_term_key_leaks_anywhere_around_rotate() {
     for store in ["credentials", "file", "keyring"] {
         let f = rotate_fixture();
-        let keyring = match store {
-            "keyring" => match common::keyring::Keyring::start(f.home.path(), true) {
-                Some(k) => Some(k),
-                None => continue,
-            },
-            _ => None,
+        let Some((_keyring, bus)) = common::keyring::Keyring::for_store(store, f.home.path())
+        else {
+            continue;
         };
-        let bus = keyring
-            .as_ref()
-            .map(|k| k.address.clone())
-            .unwrap_or_default();
         let tmp = f.path("tmp");
         let mut vars = vec![
             ("MFAENV_FILE_PASSPHRASE", PASSPHRASE),
@@ -559,7 +548,10 @@ fn neither_long_term_key_leaks_anywhere_around_rotate() {
             run.stderr.contains("rotated the keys of profile 'foobar'"),
             "{run:#?}"
         );
-        assert!(calls.len() >= 2, "{store}: mfaenv and mfa_process: {calls:#?}");
+        assert!(
+            calls.len() >= 2,
+            "{store}: mfaenv and mfa_process: {calls:#?}"
+        );
         for (i, call) in calls.iter().enumerate() {
             assert!(!call.contains(LONG_TERM_SECRET), "{store}: {call}");
             assert!(!call.contains(NEW_SECRET), "{store}: {call}");
@@ -573,7 +565,10 @@ fn neither_long_term_key_leaks_anywhere_around_rotate() {
 
         // After: every path that needs the keys, verbosely, with children watching.
         let dump = f.path("child-dump");
-        let record = format!("cat /proc/$$/cmdline /proc/$$/environ >> '{}'", dump.display());
+        let record = format!(
+            "cat /proc/$$/cmdline /proc/$$/environ >> '{}'",
+            dump.display()
+        );
         for args in [
             &use_forced[..],
             &["credential-process", "foobar", "-v", "--force"],

@@ -5,9 +5,9 @@
 mod common;
 
 use common::fake_sts::{ACCESS_KEY_ID, GOOD_CODE, NEW_SECRET, SERIAL};
+use common::moto::Moto;
 use common::*;
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const PASSPHRASE: &str = "correct horse battery staple";
@@ -232,84 +232,10 @@ fn a_kill_at_any_moment_leaves_a_working_key_in_the_encrypted_file() {
     kill_loop(&file_store(), 15);
 }
 
-/// A moto server on 127.0.0.1, stopped (by its own handle) when dropped.
-struct Moto {
-    child: Child,
-    url: String,
-}
-
-impl Moto {
-    /// Starts `moto_server`, or `None` when it is not installed (a failure under CI).
-    fn start() -> Option<Moto> {
-        if !have("moto_server") || !have("python3") {
-            return None;
-        }
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start moto_server");
-        let moto = Moto {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "moto_server did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Some(moto)
-    }
-
-    /// Runs `body` in Python with `iam`, a boto3 IAM client of this moto (boto3 comes with
-    /// moto); returns what it prints.
-    fn iam(&self, body: &str) -> String {
-        let script = format!(
-            "import boto3\niam = boto3.client('iam', endpoint_url='{}', region_name='us-east-1', aws_access_key_id='testing', aws_secret_access_key='testing')\n{body}\n",
-            self.url
-        );
-        let out = Command::new("python3")
-            .args(["-c", &script])
-            .env_remove("AWS_PROFILE")
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{out:?}");
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn keys(&self) -> Vec<String> {
-        self.iam("for k in iam.list_access_keys(UserName='alice')['AccessKeyMetadata']: print(k['AccessKeyId'])")
-            .lines()
-            .map(str::to_owned)
-            .collect()
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// User alice in moto's IAM with one key; profile alice holds it in the credentials file.
 fn moto_fixture() -> Option<(Moto, Fixture, String)> {
     let moto = Moto::start()?;
-    let made = moto.iam(
-        "iam.create_user(UserName='alice')\nk = iam.create_access_key(UserName='alice')['AccessKey']\nprint(k['AccessKeyId'])\nprint(k['SecretAccessKey'])",
-    );
-    let mut lines = made.lines();
-    let (id, secret) = (lines.next().unwrap().to_owned(), lines.next().unwrap());
+    let (id, secret) = moto.user_with_key("alice");
     let f = Fixture::with_files(
         &format!("[profile alice]\nmfa_serial = {SERIAL}\nregion = us-east-1\n"),
         &format!("# mine\n[alice]\naws_access_key_id = {id}\naws_secret_access_key = {secret}\n"),
@@ -332,7 +258,7 @@ fn moto_rotates_a_key_and_deletes_the_old_one() {
     let r = moto_rotate(&f, &moto);
     assert_eq!(r.code, Some(0), "{r:#?}");
     assert_eq!(r.stdout, "");
-    let keys = moto.keys();
+    let keys = moto.keys("alice");
     assert_eq!(keys.len(), 1, "{keys:?}");
     assert_ne!(keys[0], old, "the old key is deleted");
     let text = credentials(&f);
@@ -352,11 +278,11 @@ fn moto_two_keys_are_refused() {
     let Some((moto, f, _)) = moto_fixture() else {
         return;
     };
-    moto.iam("iam.create_access_key(UserName='alice')");
+    moto.iam("Action=CreateAccessKey&UserName=alice");
     let before = credentials(&f);
     let r = moto_rotate(&f, &moto);
     r.assert_fails(1, "already has two access keys");
-    assert_eq!(moto.keys().len(), 2);
+    assert_eq!(moto.keys("alice").len(), 2);
     assert_eq!(credentials(&f), before);
 }
 
@@ -371,7 +297,11 @@ fn a_new_key_refused_at_first_is_probed_again_until_it_works() {
     let r = run(cmd);
     assert_eq!(r.code, Some(0), "{r:#?}");
     no_new_secret(&r);
-    assert_eq!(f.sts.new_key_probes(), 3, "two refusals, then the one that worked");
+    assert_eq!(
+        f.sts.new_key_probes(),
+        3,
+        "two refusals, then the one that worked"
+    );
     let again: Vec<&str> = r
         .stderr
         .lines()
@@ -424,7 +354,10 @@ fn a_new_key_that_never_works_is_given_up_within_the_bound() {
         // The bound (2 s) and the rest of the run: the encrypted file's scrypt is slow in a
         // debug build (about 1 s per open, three opens).
         let rest = if vars.is_empty() { 3 } else { 8 };
-        assert!(took < Duration::from_secs(2 + rest), "bounded: took {took:?}");
+        assert!(
+            took < Duration::from_secs(2 + rest),
+            "bounded: took {took:?}"
+        );
         // Probes at 0, 0.5 and 1.5 s; the next (at 3.5 s) would pass the bound.
         assert_eq!(f.sts.new_key_probes(), 3, "{vars:?}");
         let new = "AKIAFAKEROTATED00001";
@@ -435,7 +368,10 @@ fn a_new_key_that_never_works_is_given_up_within_the_bound() {
                 )),
                 "names the key to delete: {r:#?}"
             );
-            assert_eq!(f.sts.iam_keys(), vec![ACCESS_KEY_ID.to_owned(), new.to_owned()]);
+            assert_eq!(
+                f.sts.iam_keys(),
+                vec![ACCESS_KEY_ID.to_owned(), new.to_owned()]
+            );
         } else {
             assert_eq!(f.sts.iam_keys(), vec![ACCESS_KEY_ID.to_owned()], "{vars:?}");
         }

@@ -3,6 +3,7 @@
 
 pub mod fake_sts;
 pub mod keyring;
+pub mod moto;
 
 use fake_sts::{ACCESS_KEY_ID, FakeSts, SERIAL};
 use std::path::{Path, PathBuf};
