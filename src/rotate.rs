@@ -40,25 +40,7 @@ const WAIT_AT_MOST: u64 = 3600;
 /// that is not a number of seconds is a usage error, said before anything changes, rather than
 /// a silent default.
 fn wait_bound() -> Result<Duration> {
-    match std::env::var_os(WAIT_VARIABLE) {
-        None => Ok(WAIT_FOR_NEW_KEY),
-        Some(v) if v.is_empty() => Ok(WAIT_FOR_NEW_KEY),
-        Some(v) => {
-            let text = v.to_string_lossy();
-            text.trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|s| (1..=WAIT_AT_MOST).contains(s))
-                .map(Duration::from_secs)
-                .ok_or_else(|| {
-                    Error::Usage(format!(
-                        "{WAIT_VARIABLE}='{}' is not a number of seconds from 1 to {WAIT_AT_MOST}; set it so, or unset it for the default of {} s",
-                        printable(&text),
-                        WAIT_FOR_NEW_KEY.as_secs()
-                    ))
-                })
-        }
-    }
+    crate::session::seconds_setting(WAIT_VARIABLE, WAIT_FOR_NEW_KEY, WAIT_AT_MOST)
 }
 
 /// `mfaenv rotate PROFILE`.

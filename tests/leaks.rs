@@ -292,13 +292,7 @@ fn the_long_term_key_leaks_nowhere_around_import() {
 
         // During: kill import at moments spread over its run; the keys always resolve.
         for i in 0..6u64 {
-            let mut child = f
-                .cmd(&["import", "--all", "-v"])
-                .envs(vars.iter().copied())
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .spawn()
-                .unwrap();
+            let mut child = spawn_quiet(&f, &["import", "--all", "-v"], &vars);
             std::thread::sleep(std::time::Duration::from_millis(5 + i * 40));
             let _ = child.kill();
             let _ = child.wait();
@@ -388,27 +382,28 @@ fn traced(f: &Fixture, args: &[&str], vars: &[(&str, &str)]) -> Option<(Run, Vec
     Some((run, calls))
 }
 
+/// `mfaenv ARGS` started with these variables, its output thrown away: a run to kill.
+fn spawn_quiet(f: &Fixture, args: &[&str], vars: &[(&str, &str)]) -> std::process::Child {
+    f.cmd(args)
+        .envs(vars.iter().copied())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 /// Profile foobar with its keys in the credentials file and an `mfa_process` that records its
 /// command line and environment into `child-dump`.
 fn rotate_fixture() -> Fixture {
-    let f = Fixture::with_files("", "");
-    let dump = f.path("child-dump");
-    std::fs::write(
-        f.path(".aws/config"),
-        format!(
+    let f = Fixture::with_files(
+        &format!(
             "[profile foobar]\nmfa_serial = {SERIAL}\nregion = eu-west-1\n\
-             mfa_process = cat /proc/$$/cmdline /proc/$$/environ >> '{}'; echo {GOOD_CODE}\n",
-            dump.display()
+             mfa_process = cat /proc/$$/cmdline /proc/$$/environ >> \"$HOME/child-dump\"; echo {GOOD_CODE}\n"
         ),
-    )
-    .unwrap();
-    std::fs::write(
-        f.path(".aws/credentials"),
-        format!(
+        &format!(
             "[foobar]\naws_access_key_id = {ACCESS_KEY_ID}\naws_secret_access_key = {LONG_TERM_SECRET}\n"
         ),
-    )
-    .unwrap();
+    );
     std::fs::create_dir(f.path("tmp")).unwrap();
     f
 }
@@ -494,13 +489,7 @@ fn neither_long_term_key_leaks_anywhere_around_rotate() {
         // During: killed while the new key waits to be accepted, stored beside the old one.
         f.sts.new_keys_unready(usize::MAX);
         let probes = f.sts.new_key_probes();
-        let mut child = f
-            .cmd(&rotate)
-            .envs(vars.iter().copied())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_quiet(&f, &rotate, &vars);
         let started = std::time::Instant::now();
         while f.sts.new_key_probes() == probes {
             assert!(
@@ -522,13 +511,7 @@ fn neither_long_term_key_leaks_anywhere_around_rotate() {
         let whole = started.elapsed().as_millis() as u64;
         files_clean("rotated");
         for tenth in [1, 3, 5, 7, 9] {
-            let mut child = f
-                .cmd(&rotate)
-                .envs(vars.iter().copied())
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .spawn()
-                .unwrap();
+            let mut child = spawn_quiet(&f, &rotate, &vars);
             std::thread::sleep(std::time::Duration::from_millis(whole * tenth / 10));
             let _ = child.kill();
             let _ = child.wait();
@@ -564,15 +547,11 @@ fn neither_long_term_key_leaks_anywhere_around_rotate() {
         files_clean("after the traced rotation");
 
         // After: every path that needs the keys, verbosely, with children watching.
-        let dump = f.path("child-dump");
-        let record = format!(
-            "cat /proc/$$/cmdline /proc/$$/environ >> '{}'",
-            dump.display()
-        );
+        let record = "cat /proc/$$/cmdline /proc/$$/environ >> \"$HOME/child-dump\"";
         for args in [
             &use_forced[..],
             &["credential-process", "foobar", "-v", "--force"],
-            &["exec", "foobar", "-v", "--", "sh", "-c", &record],
+            &["exec", "foobar", "-v", "--", "sh", "-c", record],
             &["list", "-v"],
         ] {
             let run = run_v(args);
