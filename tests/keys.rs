@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::fake_sts::{ACCESS_KEY_ID, GOOD_CODE, SERIAL};
+use common::fake_sts::{ACCESS_KEY_ID, GOOD_CODE, NEW_SECRET, SERIAL};
 use common::keyring::Keyring;
 use common::moto::Moto;
 use common::*;
@@ -742,4 +742,62 @@ fn setup_signs_with_the_stored_secret() {
     p.exp_string("[Y/n] ").unwrap();
     p.send_line("").unwrap();
     p.exp_string("rc=0").unwrap();
+}
+
+/// `rotate` through the Secret Service (the fake's IAM): the keyring ends up holding the new
+/// key and nothing else (no copy of the old one, no entry left from the rotation), IAM has
+/// deleted the old key, and a new session is signed with the new one.
+#[test]
+fn keyring_rotate_leaves_only_the_new_key_in_the_keyring() {
+    let f = empty_fixture();
+    let Some(k) = Keyring::start(f.home.path(), true) else {
+        return;
+    };
+    let run = k.run(&f, &add_args(), &env_keys());
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let iam = [
+        ("AWS_ENDPOINT_URL_IAM", f.sts.url.as_str()),
+        ("MFAENV_ROTATE_WAIT_SECONDS", "5"),
+    ];
+    let run = k.run(
+        &f,
+        &["rotate", "foobar", "-v", "--token-code", GOOD_CODE],
+        &iam,
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert_eq!(run.stdout, "");
+    assert_no_secret(&run.stderr);
+    assert!(
+        run.stderr.contains("is stored in the OS keyring"),
+        "{run:#?}"
+    );
+    let new = "AKIAFAKEROTATED00001";
+    let entry = k.lookup("foobar");
+    assert!(entry.contains(NEW_SECRET) && entry.contains(new), "{entry}");
+    assert!(!entry.contains(LONG_TERM_SECRET) && !entry.contains(ACCESS_KEY_ID));
+    assert_eq!(k.entries(), ["foobar"], "no other entry of mfaenv's");
+    assert_eq!(f.sts.iam_keys(), [new], "the old key is deleted in IAM");
+    assert!(
+        config(&f).contains(&format!("mfaenv_access_key_id = {new}\n")),
+        "{}",
+        config(&f)
+    );
+    assert_eq!(
+        std::fs::read_to_string(f.path(".aws/credentials")).unwrap(),
+        ""
+    );
+    // The next session needs a code (the cached one was made with the old key) and is signed
+    // with the new key from the keyring.
+    let run = k.run(&f, &["use", "foobar", "--shell", "bash"], &[]);
+    run.assert_fails(2, "no terminal to ask for the MFA code");
+    let run = k.run(&f, &use_args(&["-v"]), &[]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(run.stderr.contains("from the OS keyring"), "{run:#?}");
+    let last = f.sts.requests().pop().unwrap();
+    assert_eq!(last.params["Action"], "GetSessionToken");
+    assert_eq!(last.access_key_id, new);
+    // And remove takes it out.
+    let run = k.run(&f, &["remove", "foobar", "--yes"], &[]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(k.entries().is_empty());
 }

@@ -116,6 +116,25 @@ impl Keyring {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// The profiles of every entry mfaenv has in the Secret Service, read with secret-tool.
+    pub fn entries(&self) -> Vec<String> {
+        let out = Command::new("secret-tool")
+            .args(["search", "--all", "service", "mfaenv"])
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .output()
+            .unwrap();
+        // secret-tool prints the attributes on stdout or stderr, by version.
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text.lines()
+            .filter_map(|l| l.strip_prefix("attribute.username = "))
+            .map(str::to_owned)
+            .collect()
+    }
+
     pub fn run(&self, f: &Fixture, args: &[&str], vars: &[(&str, &str)]) -> Run {
         let mut all = vec![("DBUS_SESSION_BUS_ADDRESS", self.address.as_str())];
         all.extend_from_slice(vars);
