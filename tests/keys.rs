@@ -801,3 +801,69 @@ fn keyring_rotate_leaves_only_the_new_key_in_the_keyring() {
     assert_eq!(run.code, Some(0), "{run:#?}");
     assert!(k.entries().is_empty());
 }
+
+/// `rotate` of a keyring-stored key against moto's IAM, which nobody here wrote: the new key
+/// it made is stored in the keyring, the old one is deleted there, and moto grants a session
+/// to the stored key. (This moto checks no signatures: moto's signature check does not know the
+/// session credentials its own GetSessionToken hands out, so it refuses the IAM calls that real
+/// IAM accepts; [`a_third_party_sts_accepts_signatures_made_with_the_stored_secret`] proves the
+/// keyring's secret signs.)
+#[test]
+fn keyring_rotate_against_moto_stores_the_key_moto_made() {
+    let Some(moto) = Moto::start() else {
+        return;
+    };
+    let (id, secret) = moto.user_with_key("alice");
+    let f = empty_fixture();
+    let Some(k) = Keyring::start(f.home.path(), true) else {
+        return;
+    };
+    let base = [
+        ("AWS_ENDPOINT_URL_STS", moto.url.as_str()),
+        ("AWS_ENDPOINT_URL_IAM", moto.url.as_str()),
+        ("MFAENV_KEY_STORE", "keyring"),
+    ];
+    let keys = [
+        ("AWS_ACCESS_KEY_ID", id.as_str()),
+        ("AWS_SECRET_ACCESS_KEY", secret.as_str()),
+    ];
+    let run = k.run(&f, &add_args(), &with(&base, &keys));
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let run = k.run(
+        &f,
+        &["rotate", "foobar", "-v", "--token-code", "123456"],
+        &base,
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(!run.stderr.contains(&secret), "{run:#?}");
+    let live = moto.keys("alice");
+    assert_eq!(live.len(), 1, "{live:?}");
+    assert_ne!(live[0], id, "the old key is deleted in moto's IAM");
+    let entry = k.lookup("foobar");
+    assert!(entry.contains(&live[0]), "the new key is stored: {entry}");
+    assert!(!entry.contains(&secret) && !entry.contains(&id), "{entry}");
+    let new_secret = entry
+        .split("\"aws_secret_access_key\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default();
+    assert!(new_secret.len() >= 16, "{entry}");
+    assert!(!run.stderr.contains(new_secret), "{run:#?}");
+    assert_eq!(k.entries(), ["foobar"]);
+    assert!(config(&f).contains(&format!("mfaenv_access_key_id = {}\n", live[0])));
+    let run = k.run(
+        &f,
+        &[
+            "use",
+            "foobar",
+            "--shell",
+            "bash",
+            "--force",
+            "--token-code",
+            "123456",
+        ],
+        &base,
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(run.stdout.contains("export AWS_SESSION_TOKEN="), "{run:#?}");
+}
