@@ -438,11 +438,15 @@ where
     match err {
         SdkError::ServiceError(service) => {
             let e = service.err();
-            printable(&format!(
-                "{}: {}",
-                e.code().unwrap_or("error"),
-                e.message().unwrap_or_default()
-            ))
+            match e.code() {
+                Some(code) => printable(&format!("{code}: {}", e.message().unwrap_or_default())),
+                // An answer without IAM's error shape (a proxy, or another service's format):
+                // its status is all that can be said of it.
+                None => format!(
+                    "HTTP {} with an answer that is not IAM's; check AWS_ENDPOINT_URL_IAM/AWS_ENDPOINT_URL if set",
+                    service.raw().status().as_u16()
+                ),
+            }
         }
         SdkError::TimeoutError(_) => "timed out".to_owned(),
         other => printable(&error_chain(other)),

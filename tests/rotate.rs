@@ -400,3 +400,19 @@ fn a_bad_wait_bound_is_a_usage_error_before_anything_changes() {
     cmd.env("MFAENV_ROTATE_WAIT_SECONDS", "");
     assert_eq!(run(cmd).code, Some(0));
 }
+
+/// An IAM answer that is not IAM's (a proxy's page, another service's error format) is named by
+/// its status, not as an empty "error:".
+#[test]
+fn an_iam_answer_that_is_not_iams_is_named_by_its_status() {
+    let f = Fixture::new();
+    f.sts
+        .iam_answer(403, "<html><body>Forbidden by proxy</body></html>");
+    let before = credentials(&f);
+    let r = run(rotate(&f, "foobar", &[]));
+    r.assert_fails(
+        1,
+        "IAM ListAccessKeys failed: HTTP 403 with an answer that is not IAM's",
+    );
+    assert_eq!(credentials(&f), before);
+}

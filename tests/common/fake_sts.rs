@@ -101,6 +101,8 @@ struct State {
     unready: usize,
     /// How many keys CreateAccessKey made so far.
     created: usize,
+    /// What every IAM call is answered with instead, when set: status and body.
+    iam_answer: Option<(u16, String)>,
 }
 
 /// What the normal checks need to know, copied out of the shared state for one request.
@@ -200,6 +202,12 @@ impl FakeSts {
                     && r.access_key_id.starts_with(NEW_KEY_PREFIX)
             })
             .count()
+    }
+
+    /// Answers every IAM call with this status and body, as a proxy or a wrong endpoint would.
+    pub fn iam_answer(&self, status: u16, body: &str) -> &Self {
+        self.state.lock().unwrap().iam_answer = Some((status, body.to_owned()));
+        self
     }
 
     /// Deletes an IAM key as the user would by hand (`aws iam delete-access-key`).
@@ -521,6 +529,9 @@ fn iam(r: &Request, s: &mut State) -> (u16, String) {
             ),
         )
     };
+    if let Some(answer) = s.iam_answer.clone() {
+        return answer;
+    }
     if !r.session_signed || r.access_key_id != SESSION_KEY_ID {
         return iam_error(403, "AccessDenied", "MFA required");
     }
