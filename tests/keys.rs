@@ -637,6 +637,23 @@ fn moto_with_alice() -> Option<(Moto, String, String)> {
     Some((moto, id, secret))
 }
 
+/// A new session for foobar from moto (which accepts any code), which must be granted.
+fn moto_session(f: &Fixture, vars: &[(&str, &str)]) -> Run {
+    let args = [
+        "use",
+        "foobar",
+        "--shell",
+        "bash",
+        "--force",
+        "--token-code",
+        "123456",
+    ];
+    let run = f.run_env(&args, vars);
+    assert_eq!(run.code, Some(0), "{vars:?}: {run:#?}");
+    assert!(run.stdout.contains("export AWS_SESSION_TOKEN="), "{run:#?}");
+    run
+}
+
 /// `base` and then `extra`, as one list of variables.
 fn with<'a>(base: &[(&'a str, &'a str)], extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     base.iter().chain(extra).copied().collect()
@@ -689,20 +706,7 @@ fn a_third_party_sts_accepts_signatures_made_with_the_stored_secret() {
         assert_eq!(run.code, Some(0), "{store}: {run:#?}");
         assert!(!run.stderr.contains(&secret));
         // GetSessionToken signed with the secret from the store; moto accepts any code.
-        let run = f.run_env(
-            &[
-                "use",
-                "foobar",
-                "--shell",
-                "bash",
-                "--force",
-                "--token-code",
-                "123456",
-            ],
-            &base,
-        );
-        assert_eq!(run.code, Some(0), "{store}: {run:#?}");
-        assert!(run.stdout.contains("export AWS_SESSION_TOKEN="), "{run:#?}");
+        let run = moto_session(&f, &base);
         assert!(!run.stdout.contains(&secret) && !run.stderr.contains(&secret));
     }
 }
@@ -851,19 +855,8 @@ fn keyring_rotate_against_moto_stores_the_key_moto_made() {
     assert!(!run.stderr.contains(new_secret), "{run:#?}");
     assert_eq!(k.entries(), ["foobar"]);
     assert!(config(&f).contains(&format!("mfaenv_access_key_id = {}\n", live[0])));
-    let run = k.run(
+    moto_session(
         &f,
-        &[
-            "use",
-            "foobar",
-            "--shell",
-            "bash",
-            "--force",
-            "--token-code",
-            "123456",
-        ],
-        &base,
+        &with(&base, &[("DBUS_SESSION_BUS_ADDRESS", k.address.as_str())]),
     );
-    assert_eq!(run.code, Some(0), "{run:#?}");
-    assert!(run.stdout.contains("export AWS_SESSION_TOKEN="), "{run:#?}");
 }
