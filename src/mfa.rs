@@ -1,7 +1,7 @@
 //! Getting the MFA code: from `--token-code`, from the profile's `mfa_process`, or from the
 //! person at the terminal (never stdin or stdout, so it works inside `$(…)`).
 
-use crate::error::{Error, Result, printable};
+use crate::error::{Error, Result};
 use crate::profile::{MfaSerial, ProfileName};
 use std::fmt;
 use std::io::{ErrorKind, Read};
@@ -324,26 +324,7 @@ const SESSION_VARIABLES: [&str; 4] = [
 
 /// How long `mfa_process` may run: `MFAENV_MFA_PROCESS_TIMEOUT` seconds, else 60.
 pub fn mfa_process_timeout() -> Result<Duration> {
-    const VAR: &str = "MFAENV_MFA_PROCESS_TIMEOUT";
-    match std::env::var_os(VAR) {
-        None => Ok(MFA_PROCESS_TIMEOUT),
-        Some(v) if v.is_empty() => Ok(MFA_PROCESS_TIMEOUT),
-        Some(v) => {
-            let text = v.to_string_lossy();
-            text.trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|s| (1..=3600).contains(s))
-                .map(Duration::from_secs)
-                .ok_or_else(|| {
-                    Error::Usage(format!(
-                        "{VAR}='{}' is not a number of seconds from 1 to 3600; set it so, or unset it for the default of {} s",
-                        printable(&text),
-                        MFA_PROCESS_TIMEOUT.as_secs()
-                    ))
-                })
-        }
-    }
+    crate::session::seconds_setting("MFAENV_MFA_PROCESS_TIMEOUT", MFA_PROCESS_TIMEOUT, 3600)
 }
 
 /// Runs `mfa_process` and reads the code from its stdout. Its stderr goes to the terminal when

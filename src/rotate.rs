@@ -29,12 +29,24 @@ use std::time::{Duration, Instant};
 /// How long the new key may take to start working (IAM is eventually consistent; AWS says
 /// seconds, rarely more): past this, the rotation is undone.
 const WAIT_FOR_NEW_KEY: Duration = Duration::from_secs(90);
-/// Lets the tests make the wait short; not a documented setting.
+/// Overrides [`WAIT_FOR_NEW_KEY`] (slow regions, or tests that want it short); documented in
+/// the README.
 const WAIT_VARIABLE: &str = "MFAENV_ROTATE_WAIT_SECONDS";
+/// The longest wait [`WAIT_VARIABLE`] may ask for: a rotation that holds its lock for longer
+/// is more likely stuck than slow.
+const WAIT_AT_MOST: u64 = 3600;
+
+/// The bound on the wait for the new key: `MFAENV_ROTATE_WAIT_SECONDS`, else 90 s. A value
+/// that is not a number of seconds is a usage error, said before anything changes, rather than
+/// a silent default.
+fn wait_bound() -> Result<Duration> {
+    crate::session::seconds_setting(WAIT_VARIABLE, WAIT_FOR_NEW_KEY, WAIT_AT_MOST)
+}
 
 /// `mfaenv rotate PROFILE`.
 pub async fn rotate(args: RotateArgs, log: Log) -> Result<Output> {
     let name = ProfileName::choose(Some(&args.profile), None)?;
+    let bound = wait_bound()?;
     let (profile, files) = obtain::resolve_profile(Some(name.as_str()), None, log).await?;
     if !profile.roles.is_empty() {
         return Err(Error::Usage(format!(
@@ -79,7 +91,7 @@ pub async fn rotate(args: RotateArgs, log: Log) -> Result<Output> {
     {
         return Err(undo(&iam, &user, &new, place, &name, e).await);
     }
-    if let Err(e) = wait_until_it_works(&unlocked, &new, args.session.timeout, log).await {
+    if let Err(e) = wait_until_it_works(&unlocked, &new, bound, args.session.timeout, log).await {
         return Err(undo(&iam, &user, &new, place, &name, e).await);
     }
     switch(place, &name, &files, &new)?;
@@ -207,11 +219,13 @@ async fn undo(
 
 /// Waits, with backoff and a bound, until the new key answers GetCallerIdentity as the same
 /// user as the old one.
-async fn wait_until_it_works(old: &Profile, new: &Keys, timeout: u64, log: Log) -> Result<()> {
-    let bound = std::env::var(WAIT_VARIABLE)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .map_or(WAIT_FOR_NEW_KEY, Duration::from_secs);
+async fn wait_until_it_works(
+    old: &Profile,
+    new: &Keys,
+    bound: Duration,
+    timeout: u64,
+    log: Log,
+) -> Result<()> {
     let user_arn = obtain::client(old, timeout, log)
         .await
         .caller_arn()
@@ -227,15 +241,16 @@ async fn wait_until_it_works(old: &Profile, new: &Keys, timeout: u64, log: Log) 
     let started = Instant::now();
     let mut pause = Duration::from_millis(500);
     loop {
-        let last = match client.caller_arn().await {
-            Ok(arn) if arn == user_arn => return Ok(()),
-            Ok(arn) => {
+        let last = match client.new_key_arn().await {
+            Ok(Some(arn)) if arn == user_arn => return Ok(()),
+            Ok(Some(arn)) => {
                 return Err(Error::Runtime(format!(
                     "the new key answers as {}, not as {}",
                     printable(&arn),
                     printable(&user_arn)
                 )));
             }
+            Ok(None) => "AWS does not know it yet: InvalidClientTokenId".to_owned(),
             Err(Failure::Other(e)) => e.to_string(),
             Err(_) => "AWS does not accept it yet".to_owned(),
         };
@@ -423,11 +438,15 @@ where
     match err {
         SdkError::ServiceError(service) => {
             let e = service.err();
-            printable(&format!(
-                "{}: {}",
-                e.code().unwrap_or("error"),
-                e.message().unwrap_or_default()
-            ))
+            match e.code() {
+                Some(code) => printable(&format!("{code}: {}", e.message().unwrap_or_default())),
+                // An answer without IAM's error shape (a proxy, or another service's format):
+                // its status is all that can be said of it.
+                None => format!(
+                    "HTTP {} with an answer that is not IAM's; check AWS_ENDPOINT_URL_IAM/AWS_ENDPOINT_URL if set",
+                    service.raw().status().as_u16()
+                ),
+            }
         }
         SdkError::TimeoutError(_) => "timed out".to_owned(),
         other => printable(&error_chain(other)),

@@ -65,6 +65,31 @@ pub const MANAGED: [&str; 10] = [
     "MFAENV_PROFILE",
 ];
 
+/// A number of seconds from 1 to `most` in the variable `name`, or `default` when it is unset
+/// or empty; anything else is a usage error naming the variable, never a silent default.
+pub fn seconds_setting(
+    name: &str,
+    default: std::time::Duration,
+    most: u64,
+) -> crate::error::Result<std::time::Duration> {
+    let Some(value) = std::env::var_os(name).filter(|v| !v.is_empty()) else {
+        return Ok(default);
+    };
+    let text = value.to_string_lossy();
+    text.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|s| (1..=most).contains(s))
+        .map(std::time::Duration::from_secs)
+        .ok_or_else(|| {
+            crate::error::Error::Usage(format!(
+                "{name}='{}' is not a number of seconds from 1 to {most}; set it so, or unset it for the default of {} s",
+                printable(&text),
+                default.as_secs()
+            ))
+        })
+}
+
 /// The refresh margin when `MFAENV_REFRESH_MARGIN` is unset or empty, in seconds.
 pub const DEFAULT_MARGIN: u32 = 60;
 

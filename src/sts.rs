@@ -236,6 +236,23 @@ impl Sts {
             .ok_or_else(|| Failure::Other(self.unreadable("an identity without an ARN")))
     }
 
+    /// The caller's ARN as [`Sts::caller_arn`], but `None` when AWS does not know the key
+    /// (InvalidClientTokenId): for a key IAM has just made, that means "not yet" (IAM is
+    /// eventually consistent), not a mistake in the profile.
+    pub async fn new_key_arn(&self) -> Result<Option<String>, Failure> {
+        match self.client.get_caller_identity().send().await {
+            Err(SdkError::ServiceError(e)) if e.err().code() == Some("InvalidClientTokenId") => {
+                Ok(None)
+            }
+            Err(e) => Err(self.failure(e, "GetCallerIdentity", None)),
+            Ok(answer) => answer
+                .arn
+                .filter(|a| !a.is_empty())
+                .map(Some)
+                .ok_or_else(|| Failure::Other(self.unreadable("an identity without an ARN"))),
+        }
+    }
+
     /// AssumeRole of `role` signed as `signer` says: a session for the role's profile that
     /// lasts more than `margin`.
     pub async fn assume_role(

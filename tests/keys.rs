@@ -5,8 +5,9 @@
 
 mod common;
 
-use common::fake_sts::{ACCESS_KEY_ID, GOOD_CODE, SERIAL};
+use common::fake_sts::{ACCESS_KEY_ID, GOOD_CODE, NEW_SECRET, SERIAL};
 use common::keyring::Keyring;
+use common::moto::Moto;
 use common::*;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -23,6 +24,26 @@ fn env_keys() -> [(&'static str, &'static str); 2] {
         ("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID),
         ("AWS_SECRET_ACCESS_KEY", LONG_TERM_SECRET),
     ]
+}
+
+/// The key file's passphrase, as automation gives it.
+const PASS: (&str, &str) = ("MFAENV_FILE_PASSPHRASE", PASSPHRASE);
+
+/// The keys in the environment for `add --env`, the passphrase, and the encrypted file as the
+/// store.
+fn file_vars() -> Vec<(&'static str, &'static str)> {
+    let mut vars = env_keys().to_vec();
+    vars.extend([PASS, ("MFAENV_KEY_STORE", "file")]);
+    vars
+}
+
+/// Profile foobar with its keys added to the encrypted file, and the variables that did it.
+fn added_to_the_file() -> (Fixture, Vec<(&'static str, &'static str)>) {
+    let f = empty_fixture();
+    let vars = file_vars();
+    let run = f.run_env(&add_args(), &vars);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    (f, vars)
 }
 
 fn add_args() -> Vec<&'static str> {
@@ -341,12 +362,7 @@ fn import_all_moves_every_profile_with_keys() {
 
 #[test]
 fn a_kill_during_a_key_file_write_leaves_a_whole_file() {
-    let f = empty_fixture();
-    let pass = ("MFAENV_FILE_PASSPHRASE", PASSPHRASE);
-    let mut vars = env_keys().to_vec();
-    vars.extend([pass, ("MFAENV_KEY_STORE", "file")]);
-    let run = f.run_env(&add_args(), &vars);
-    assert_eq!(run.code, Some(0), "{run:#?}");
+    let (f, vars) = added_to_the_file();
     std::fs::write(
         f.path(".aws/config"),
         format!("{}[profile second]\nregion = eu-west-1\n", config(&f)),
@@ -367,7 +383,7 @@ fn a_kill_during_a_key_file_write_leaves_a_whole_file() {
         let _ = child.wait();
         let bytes = std::fs::read(&file).unwrap();
         assert!(bytes.starts_with(b"age-encryption.org/v1"), "round {i}");
-        let run = f.run_env(&use_args(&["--force"]), &[pass]);
+        let run = f.run_env(&use_args(&["--force"]), &[PASS]);
         assert_eq!(run.code, Some(0), "round {i}: {run:#?}");
     }
     // The next whole write sweeps what killed ones left (temp files of ciphertext).
@@ -455,12 +471,7 @@ fn add_asks_on_the_terminal_without_echoing_secrets() {
 /// AWS CLI and SDKs: mfaenv itself never runs it (a fake `mfaenv` first on PATH would notice).
 #[test]
 fn mfaenv_never_runs_its_own_credential_process_line() {
-    let f = empty_fixture();
-    let pass = ("MFAENV_FILE_PASSPHRASE", PASSPHRASE);
-    let mut vars = env_keys().to_vec();
-    vars.extend([pass, ("MFAENV_KEY_STORE", "file")]);
-    let run = f.run_env(&add_args(), &vars);
-    assert_eq!(run.code, Some(0), "{run:#?}");
+    let (f, _) = added_to_the_file();
     std::fs::write(
         f.path(".aws/config"),
         format!(
@@ -488,7 +499,7 @@ fn mfaenv_never_runs_its_own_credential_process_line() {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let with_path = [pass, ("PATH", path.as_str())];
+    let with_path = [PASS, ("PATH", path.as_str())];
     let run = f.run_env(
         &["credential-process", "foobar", "--token-code", GOOD_CODE],
         &with_path,
@@ -505,9 +516,7 @@ fn mfaenv_never_runs_its_own_credential_process_line() {
 #[test]
 fn concurrent_adds_to_the_key_file_lose_no_key() {
     let f = Fixture::with_files("", "");
-    let pass = ("MFAENV_FILE_PASSPHRASE", PASSPHRASE);
-    let mut vars = env_keys().to_vec();
-    vars.extend([pass, ("MFAENV_KEY_STORE", "file")]);
+    let vars = file_vars();
     let config = |n: usize| f.path(&format!(".aws/config-{n}"));
     let children: Vec<_> = (0..4)
         .map(|n| {
@@ -542,7 +551,7 @@ fn concurrent_adds_to_the_key_file_lose_no_key() {
         let run = Run::from(
             f.cmd(&["use", &name, "--shell", "bash", "--token-code", GOOD_CODE])
                 .env("AWS_CONFIG_FILE", config(n))
-                .env(pass.0, pass.1)
+                .env(PASS.0, PASS.1)
                 .output()
                 .unwrap(),
         );
@@ -582,9 +591,7 @@ fn moving_a_profile_to_another_store_leaves_no_copy_behind() {
     let Some(k) = Keyring::start(f.home.path(), true) else {
         return;
     };
-    let pass = ("MFAENV_FILE_PASSPHRASE", PASSPHRASE);
-    let mut vars = env_keys().to_vec();
-    vars.extend([pass, ("MFAENV_KEY_STORE", "file")]);
+    let mut vars = file_vars();
     let run = k.run(&f, &add_args(), &vars);
     assert_eq!(run.code, Some(0), "{run:#?}");
     vars.pop();
@@ -595,7 +602,7 @@ fn moving_a_profile_to_another_store_leaves_no_copy_behind() {
     // Point the profile back at the file: nothing is there any more.
     let text = config(&f).replace("mfaenv_key_store = keyring", "mfaenv_key_store = file");
     std::fs::write(f.path(".aws/config"), text).unwrap();
-    k.run(&f, &use_args(&["--force"]), &[pass])
+    k.run(&f, &use_args(&["--force"]), &[PASS])
         .assert_fails(2, "none are stored there");
 }
 
@@ -604,17 +611,12 @@ fn moving_a_profile_to_another_store_leaves_no_copy_behind() {
 #[test]
 fn remove_asks_on_the_terminal_and_defaults_to_no() {
     use rexpect::session::spawn_command;
-    let f = empty_fixture();
-    let pass = ("MFAENV_FILE_PASSPHRASE", PASSPHRASE);
-    let mut vars = env_keys().to_vec();
-    vars.extend([pass, ("MFAENV_KEY_STORE", "file")]);
-    let run = f.run_env(&add_args(), &vars);
-    assert_eq!(run.code, Some(0), "{run:#?}");
+    let (f, _) = added_to_the_file();
     let question =
         format!("Delete the keys of profile 'foobar' ({ACCESS_KEY_ID}) from the encrypted file");
     for (answer, rc) in [("", "rc=130"), ("n", "rc=130"), ("yes", "rc=0")] {
         let mut cmd = f.sh("\"$MFAENV\" remove foobar; echo \"rc=$?\"");
-        cmd.env(pass.0, pass.1).stdin(Stdio::inherit());
+        cmd.env(PASS.0, PASS.1).stdin(Stdio::inherit());
         let mut p = spawn_command(cmd, Some(20_000)).unwrap();
         p.exp_string(&question).unwrap();
         p.exp_string("[y/N] ").unwrap();
@@ -625,93 +627,31 @@ fn remove_asks_on_the_terminal_and_defaults_to_no() {
     }
 }
 
-/// moto's server: a third-party STS and IAM that checks SigV4 signatures (the project's fake does
-/// not), so a session it grants proves the stored secret itself signed the request.
-struct Moto {
-    child: std::process::Child,
-    url: String,
+/// moto, checking signatures (the project's fake does not, so a session moto grants proves the
+/// stored secret itself signed the request), with a user `alice` allowed everything: moto, her
+/// key id and secret.
+fn moto_with_alice() -> Option<(Moto, String, String)> {
+    // The three set-up calls go unsigned; every later call must be signed right.
+    let moto = Moto::checking_signatures(3)?;
+    let (id, secret) = moto.user_with_key("alice");
+    Some((moto, id, secret))
 }
 
-impl Moto {
-    /// Starts moto with a user `alice` allowed everything, and returns her new access key.
-    fn start() -> Option<(Moto, String, String)> {
-        if !have("moto_server") {
-            return None;
-        }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut cmd = std::process::Command::new("moto_server");
-        cmd.args(["-p", &port.to_string()])
-            // The three set-up calls below go unsigned; every later call must be signed right.
-            .env("INITIAL_NO_AUTH_ACTION_COUNT", "3")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        #[cfg(unix)]
-        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-        let moto = Moto {
-            child: cmd.spawn().unwrap(),
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "moto did not start"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        moto.iam("Action=CreateUser&UserName=alice");
-        moto.iam(
-            "Action=PutUserPolicy&UserName=alice&PolicyName=all&PolicyDocument=\
-             %7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C\
-             %22Action%22%3A%22*%22%2C%22Resource%22%3A%22*%22%7D%5D%7D",
-        );
-        let answer = moto.iam("Action=CreateAccessKey&UserName=alice");
-        let field = |tag: &str| {
-            let open = format!("<{tag}>");
-            let start = answer.find(&open).expect(tag) + open.len();
-            let end = answer[start..].find('<').unwrap() + start;
-            answer[start..end].to_owned()
-        };
-        let (id, secret) = (field("AccessKeyId"), field("SecretAccessKey"));
-        Some((moto, id, secret))
-    }
-
-    /// One IAM call over plain HTTP; the credential scope tells moto which service it is for.
-    fn iam(&self, form: &str) -> String {
-        use std::io::{Read, Write};
-        let body = format!("{form}&Version=2010-05-08");
-        let mut stream =
-            std::net::TcpStream::connect(self.url.trim_start_matches("http://")).unwrap();
-        write!(
-            stream,
-            "POST / HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\
-             Content-Type: application/x-www-form-urlencoded\r\n\
-             Authorization: AWS4-HMAC-SHA256 Credential=AKIASETUP/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=00\r\n\
-             Content-Length: {}\r\n\r\n{body}",
-            self.url.trim_start_matches("http://"),
-            body.len()
-        )
-        .unwrap();
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).unwrap();
-        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-        answer
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        #[cfg(unix)]
-        unsafe {
-            libc::kill(-(self.child.id() as i32), libc::SIGTERM);
-        }
-        let _ = self.child.wait();
-    }
+/// A new session for foobar from moto (which accepts any code), which must be granted.
+fn moto_session(f: &Fixture, vars: &[(&str, &str)]) -> Run {
+    let args = [
+        "use",
+        "foobar",
+        "--shell",
+        "bash",
+        "--force",
+        "--token-code",
+        "123456",
+    ];
+    let run = f.run_env(&args, vars);
+    assert_eq!(run.code, Some(0), "{vars:?}: {run:#?}");
+    assert!(run.stdout.contains("export AWS_SESSION_TOKEN="), "{run:#?}");
+    run
 }
 
 /// `base` and then `extra`, as one list of variables.
@@ -721,22 +661,14 @@ fn with<'a>(base: &[(&'a str, &'a str)], extra: &[(&'a str, &'a str)]) -> Vec<(&
 
 #[test]
 fn a_third_party_sts_accepts_signatures_made_with_the_stored_secret() {
-    let Some((moto, id, secret)) = Moto::start() else {
+    let Some((moto, id, secret)) = moto_with_alice() else {
         return;
     };
     for store in ["file", "keyring"] {
         let f = empty_fixture();
-        let keyring = match store {
-            "keyring" => match Keyring::start(f.home.path(), true) {
-                Some(k) => Some(k),
-                None => continue,
-            },
-            _ => None,
+        let Some((_keyring, bus)) = Keyring::for_store(store, f.home.path()) else {
+            continue;
         };
-        let bus = keyring
-            .as_ref()
-            .map(|k| k.address.clone())
-            .unwrap_or_default();
         let base = [
             ("AWS_ENDPOINT_URL_STS", moto.url.as_str()),
             ("MFAENV_FILE_PASSPHRASE", PASSPHRASE),
@@ -774,20 +706,7 @@ fn a_third_party_sts_accepts_signatures_made_with_the_stored_secret() {
         assert_eq!(run.code, Some(0), "{store}: {run:#?}");
         assert!(!run.stderr.contains(&secret));
         // GetSessionToken signed with the secret from the store; moto accepts any code.
-        let run = f.run_env(
-            &[
-                "use",
-                "foobar",
-                "--shell",
-                "bash",
-                "--force",
-                "--token-code",
-                "123456",
-            ],
-            &base,
-        );
-        assert_eq!(run.code, Some(0), "{store}: {run:#?}");
-        assert!(run.stdout.contains("export AWS_SESSION_TOKEN="), "{run:#?}");
+        let run = moto_session(&f, &base);
         assert!(!run.stdout.contains(&secret) && !run.stderr.contains(&secret));
     }
 }
@@ -798,7 +717,7 @@ fn a_third_party_sts_accepts_signatures_made_with_the_stored_secret() {
 #[test]
 fn setup_signs_with_the_stored_secret() {
     use rexpect::session::spawn_command;
-    let Some((moto, id, secret)) = Moto::start() else {
+    let Some((moto, id, secret)) = moto_with_alice() else {
         return;
     };
     let f = empty_fixture();
@@ -827,4 +746,117 @@ fn setup_signs_with_the_stored_secret() {
     p.exp_string("[Y/n] ").unwrap();
     p.send_line("").unwrap();
     p.exp_string("rc=0").unwrap();
+}
+
+/// `rotate` through the Secret Service (the fake's IAM): the keyring ends up holding the new
+/// key and nothing else (no copy of the old one, no entry left from the rotation), IAM has
+/// deleted the old key, and a new session is signed with the new one.
+#[test]
+fn keyring_rotate_leaves_only_the_new_key_in_the_keyring() {
+    let f = empty_fixture();
+    let Some(k) = Keyring::start(f.home.path(), true) else {
+        return;
+    };
+    let run = k.run(&f, &add_args(), &env_keys());
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let iam = [
+        ("AWS_ENDPOINT_URL_IAM", f.sts.url.as_str()),
+        ("MFAENV_ROTATE_WAIT_SECONDS", "5"),
+    ];
+    let run = k.run(
+        &f,
+        &["rotate", "foobar", "-v", "--token-code", GOOD_CODE],
+        &iam,
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert_eq!(run.stdout, "");
+    assert_no_secret(&run.stderr);
+    assert!(
+        run.stderr.contains("is stored in the OS keyring"),
+        "{run:#?}"
+    );
+    let new = "AKIAFAKEROTATED00001";
+    let entry = k.lookup("foobar");
+    assert!(entry.contains(NEW_SECRET) && entry.contains(new), "{entry}");
+    assert!(!entry.contains(LONG_TERM_SECRET) && !entry.contains(ACCESS_KEY_ID));
+    assert_eq!(k.entries(), ["foobar"], "no other entry of mfaenv's");
+    assert_eq!(f.sts.iam_keys(), [new], "the old key is deleted in IAM");
+    assert!(
+        config(&f).contains(&format!("mfaenv_access_key_id = {new}\n")),
+        "{}",
+        config(&f)
+    );
+    assert_eq!(
+        std::fs::read_to_string(f.path(".aws/credentials")).unwrap(),
+        ""
+    );
+    // The next session needs a code (the cached one was made with the old key) and is signed
+    // with the new key from the keyring.
+    let run = k.run(&f, &["use", "foobar", "--shell", "bash"], &[]);
+    run.assert_fails(2, "no terminal to ask for the MFA code");
+    let run = k.run(&f, &use_args(&["-v"]), &[]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(run.stderr.contains("from the OS keyring"), "{run:#?}");
+    let last = f.sts.requests().pop().unwrap();
+    assert_eq!(last.params["Action"], "GetSessionToken");
+    assert_eq!(last.access_key_id, new);
+    // And remove takes it out.
+    let run = k.run(&f, &["remove", "foobar", "--yes"], &[]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(k.entries().is_empty());
+}
+
+/// `rotate` of a keyring-stored key against moto's IAM, which nobody here wrote: the new key
+/// it made is stored in the keyring, the old one is deleted there, and moto grants a session
+/// to the stored key. (This moto checks no signatures: moto's signature check does not know the
+/// session credentials its own GetSessionToken hands out, so it refuses the IAM calls that real
+/// IAM accepts; [`a_third_party_sts_accepts_signatures_made_with_the_stored_secret`] proves the
+/// keyring's secret signs.)
+#[test]
+fn keyring_rotate_against_moto_stores_the_key_moto_made() {
+    let Some(moto) = Moto::start() else {
+        return;
+    };
+    let (id, secret) = moto.user_with_key("alice");
+    let f = empty_fixture();
+    let Some(k) = Keyring::start(f.home.path(), true) else {
+        return;
+    };
+    let base = [
+        ("AWS_ENDPOINT_URL_STS", moto.url.as_str()),
+        ("AWS_ENDPOINT_URL_IAM", moto.url.as_str()),
+        ("MFAENV_KEY_STORE", "keyring"),
+    ];
+    let keys = [
+        ("AWS_ACCESS_KEY_ID", id.as_str()),
+        ("AWS_SECRET_ACCESS_KEY", secret.as_str()),
+    ];
+    let run = k.run(&f, &add_args(), &with(&base, &keys));
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let run = k.run(
+        &f,
+        &["rotate", "foobar", "-v", "--token-code", "123456"],
+        &base,
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    assert!(!run.stderr.contains(&secret), "{run:#?}");
+    let live = moto.keys("alice");
+    assert_eq!(live.len(), 1, "{live:?}");
+    assert_ne!(live[0], id, "the old key is deleted in moto's IAM");
+    let entry = k.lookup("foobar");
+    assert!(entry.contains(&live[0]), "the new key is stored: {entry}");
+    assert!(!entry.contains(&secret) && !entry.contains(&id), "{entry}");
+    let new_secret = entry
+        .split("\"aws_secret_access_key\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default();
+    assert!(new_secret.len() >= 16, "{entry}");
+    assert!(!run.stderr.contains(new_secret), "{run:#?}");
+    assert_eq!(k.entries(), ["foobar"]);
+    assert!(config(&f).contains(&format!("mfaenv_access_key_id = {}\n", live[0])));
+    moto_session(
+        &f,
+        &with(&base, &[("DBUS_SESSION_BUS_ADDRESS", k.address.as_str())]),
+    );
 }

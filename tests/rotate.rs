@@ -5,9 +5,9 @@
 mod common;
 
 use common::fake_sts::{ACCESS_KEY_ID, GOOD_CODE, NEW_SECRET, SERIAL};
+use common::moto::Moto;
 use common::*;
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const PASSPHRASE: &str = "correct horse battery staple";
@@ -204,7 +204,7 @@ fn kill_loop(vars: &[(&str, &str)], rounds: u32) {
         std::thread::sleep(Duration::from_millis(at));
         let _ = child.kill();
         let _ = child.wait();
-        let stored = stored_id(&f);
+        let stored = f.stored_key_id();
         let live = f.sts.iam_keys();
         assert!(
             live.contains(&stored),
@@ -222,21 +222,6 @@ fn kill_loop(vars: &[(&str, &str)], rounds: u32) {
     }
 }
 
-/// The key id the profile resolves to: the config's `mfaenv_access_key_id`, else the
-/// credentials file's.
-fn stored_id(f: &Fixture) -> String {
-    let text = format!("{}\n{}", config(f), credentials(f));
-    let find = |key: &str| {
-        text.lines().find_map(|l| {
-            l.strip_prefix(key)
-                .map(|v| v.trim_start_matches([' ', '=']).to_owned())
-        })
-    };
-    find("mfaenv_access_key_id")
-        .or_else(|| find("aws_access_key_id"))
-        .unwrap()
-}
-
 #[test]
 fn a_kill_at_any_moment_leaves_a_working_key_in_the_credentials_file() {
     kill_loop(&[], 15);
@@ -247,84 +232,10 @@ fn a_kill_at_any_moment_leaves_a_working_key_in_the_encrypted_file() {
     kill_loop(&file_store(), 15);
 }
 
-/// A moto server on 127.0.0.1, stopped (by its own handle) when dropped.
-struct Moto {
-    child: Child,
-    url: String,
-}
-
-impl Moto {
-    /// Starts `moto_server`, or `None` when it is not installed (a failure under CI).
-    fn start() -> Option<Moto> {
-        if !have("moto_server") || !have("python3") {
-            return None;
-        }
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start moto_server");
-        let moto = Moto {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        };
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "moto_server did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Some(moto)
-    }
-
-    /// Runs `body` in Python with `iam`, a boto3 IAM client of this moto (boto3 comes with
-    /// moto); returns what it prints.
-    fn iam(&self, body: &str) -> String {
-        let script = format!(
-            "import boto3\niam = boto3.client('iam', endpoint_url='{}', region_name='us-east-1', aws_access_key_id='testing', aws_secret_access_key='testing')\n{body}\n",
-            self.url
-        );
-        let out = Command::new("python3")
-            .args(["-c", &script])
-            .env_remove("AWS_PROFILE")
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{out:?}");
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn keys(&self) -> Vec<String> {
-        self.iam("for k in iam.list_access_keys(UserName='alice')['AccessKeyMetadata']: print(k['AccessKeyId'])")
-            .lines()
-            .map(str::to_owned)
-            .collect()
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// User alice in moto's IAM with one key; profile alice holds it in the credentials file.
 fn moto_fixture() -> Option<(Moto, Fixture, String)> {
     let moto = Moto::start()?;
-    let made = moto.iam(
-        "iam.create_user(UserName='alice')\nk = iam.create_access_key(UserName='alice')['AccessKey']\nprint(k['AccessKeyId'])\nprint(k['SecretAccessKey'])",
-    );
-    let mut lines = made.lines();
-    let (id, secret) = (lines.next().unwrap().to_owned(), lines.next().unwrap());
+    let (id, secret) = moto.user_with_key("alice");
     let f = Fixture::with_files(
         &format!("[profile alice]\nmfa_serial = {SERIAL}\nregion = us-east-1\n"),
         &format!("# mine\n[alice]\naws_access_key_id = {id}\naws_secret_access_key = {secret}\n"),
@@ -347,7 +258,7 @@ fn moto_rotates_a_key_and_deletes_the_old_one() {
     let r = moto_rotate(&f, &moto);
     assert_eq!(r.code, Some(0), "{r:#?}");
     assert_eq!(r.stdout, "");
-    let keys = moto.keys();
+    let keys = moto.keys("alice");
     assert_eq!(keys.len(), 1, "{keys:?}");
     assert_ne!(keys[0], old, "the old key is deleted");
     let text = credentials(&f);
@@ -367,10 +278,141 @@ fn moto_two_keys_are_refused() {
     let Some((moto, f, _)) = moto_fixture() else {
         return;
     };
-    moto.iam("iam.create_access_key(UserName='alice')");
+    moto.iam("Action=CreateAccessKey&UserName=alice");
     let before = credentials(&f);
     let r = moto_rotate(&f, &moto);
     r.assert_fails(1, "already has two access keys");
-    assert_eq!(moto.keys().len(), 2);
+    assert_eq!(moto.keys("alice").len(), 2);
+    assert_eq!(credentials(&f), before);
+}
+
+/// IAM is eventually consistent: the new key is refused for its first GetCallerIdentity
+/// calls, and rotate probes again with a growing pause until it is accepted.
+#[test]
+fn a_new_key_refused_at_first_is_probed_again_until_it_works() {
+    let f = Fixture::new();
+    f.sts.new_keys_unready(2);
+    let mut cmd = rotate(&f, "foobar", &[("MFAENV_ROTATE_WAIT_SECONDS", "10")]);
+    cmd.arg("-v");
+    let r = run(cmd);
+    assert_eq!(r.code, Some(0), "{r:#?}");
+    no_new_secret(&r);
+    assert_eq!(
+        f.sts.new_key_probes(),
+        3,
+        "two refusals, then the one that worked"
+    );
+    let again: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.contains("new key not working yet"))
+        .collect();
+    assert_eq!(again.len(), 2, "{r:#?}");
+    assert!(again[0].ends_with("again in 500 ms"), "{again:?}");
+    assert!(again[1].ends_with("again in 1000 ms"), "backoff: {again:?}");
+    assert!(again[0].contains("InvalidClientTokenId"), "{again:?}");
+    // "Not yet" is not a mistake in the profile: no advice to check it.
+    assert!(!r.stderr.contains("check aws_access_key_id"), "{r:#?}");
+    assert_eq!(f.sts.iam_keys(), vec!["AKIAFAKEROTATED00001".to_owned()]);
+    assert!(works(&f, "foobar", &[]));
+}
+
+/// A new key that never works: rotate gives up within the bound with one line, the old key
+/// stays the stored one and works, and the new key is deleted in IAM again (or, when IAM
+/// refuses, named for the user to delete), in the credentials file and in a store.
+#[test]
+fn a_new_key_that_never_works_is_given_up_within_the_bound() {
+    for (vars, refuse) in [
+        (vec![], false),
+        (file_store(), false),
+        (vec![], true),
+        (file_store(), true),
+    ] {
+        let f = Fixture::new();
+        if !vars.is_empty() {
+            assert_eq!(f.run_env(&["import", "foobar"], &vars).code, Some(0));
+        }
+        let (config_before, credentials_before) = (config(&f), credentials(&f));
+        f.sts.new_keys_unready(usize::MAX);
+        if refuse {
+            f.sts.refuse_delete();
+        }
+        let started = Instant::now();
+        let mut cmd = rotate(&f, "foobar", &vars);
+        cmd.env("MFAENV_ROTATE_WAIT_SECONDS", "2");
+        let r = run(cmd);
+        let took = started.elapsed();
+        let left = if refuse {
+            "IAM did not delete it (AccessDenied"
+        } else {
+            "it was deleted again"
+        };
+        r.assert_fails(1, "did not work within 2 s");
+        assert!(r.stderr.contains(left), "{vars:?}: {r:#?}");
+        assert!(r.stderr.contains("are unchanged"), "{r:#?}");
+        no_new_secret(&r);
+        // The bound (2 s) and the rest of the run: the encrypted file's scrypt is slow in a
+        // debug build (about 1 s per open, three opens).
+        let rest = if vars.is_empty() { 3 } else { 8 };
+        assert!(
+            took < Duration::from_secs(2 + rest),
+            "bounded: took {took:?}"
+        );
+        // Probes at 0, 0.5 and 1.5 s; the next (at 3.5 s) would pass the bound.
+        assert_eq!(f.sts.new_key_probes(), 3, "{vars:?}");
+        let new = "AKIAFAKEROTATED00001";
+        if refuse {
+            assert!(
+                r.stderr.contains(&format!(
+                    "aws iam delete-access-key --user-name alice --access-key-id {new}"
+                )),
+                "names the key to delete: {r:#?}"
+            );
+            assert_eq!(
+                f.sts.iam_keys(),
+                vec![ACCESS_KEY_ID.to_owned(), new.to_owned()]
+            );
+        } else {
+            assert_eq!(f.sts.iam_keys(), vec![ACCESS_KEY_ID.to_owned()], "{vars:?}");
+        }
+        assert_eq!(config(&f), config_before, "{vars:?}");
+        assert_eq!(credentials(&f), credentials_before, "{vars:?}");
+        assert!(works(&f, "foobar", &vars), "{vars:?}: the old key works");
+        assert_eq!(f.sts.requests().pop().unwrap().access_key_id, ACCESS_KEY_ID);
+    }
+}
+
+/// The bound is a setting: anything but 1 to 3600 seconds is one usage line naming the
+/// variable, before AWS is asked anything.
+#[test]
+fn a_bad_wait_bound_is_a_usage_error_before_anything_changes() {
+    let f = Fixture::new();
+    for bad in ["soon", "0", "-5", "3601", "1.5", "99999999999999999999"] {
+        let mut cmd = rotate(&f, "foobar", &[]);
+        cmd.env("MFAENV_ROTATE_WAIT_SECONDS", bad);
+        let r = run(cmd);
+        r.assert_fails(2, &format!("MFAENV_ROTATE_WAIT_SECONDS='{bad}'"));
+        assert!(r.stderr.contains("from 1 to 3600"), "{r:#?}");
+        assert_eq!(f.sts.requests().len(), 0, "{bad}: nothing asked of AWS");
+    }
+    // Unset or empty: the default of 90 s.
+    let mut cmd = rotate(&f, "foobar", &[]);
+    cmd.env("MFAENV_ROTATE_WAIT_SECONDS", "");
+    assert_eq!(run(cmd).code, Some(0));
+}
+
+/// An IAM answer that is not IAM's (a proxy's page, another service's error format) is named by
+/// its status, not as an empty "error:".
+#[test]
+fn an_iam_answer_that_is_not_iams_is_named_by_its_status() {
+    let f = Fixture::new();
+    f.sts
+        .iam_answer(403, "<html><body>Forbidden by proxy</body></html>");
+    let before = credentials(&f);
+    let r = run(rotate(&f, "foobar", &[]));
+    r.assert_fails(
+        1,
+        "IAM ListAccessKeys failed: HTTP 403 with an answer that is not IAM's",
+    );
     assert_eq!(credentials(&f), before);
 }

@@ -96,6 +96,13 @@ struct State {
     old_deleted: bool,
     /// Whether DeleteAccessKey is refused (AccessDenied).
     refuse_delete: bool,
+    /// How many more GetCallerIdentity calls signed with a new key are answered
+    /// InvalidClientTokenId, as IAM's eventual consistency does in the first seconds.
+    unready: usize,
+    /// How many keys CreateAccessKey made so far.
+    created: usize,
+    /// What every IAM call is answered with instead, when set: status and body.
+    iam_answer: Option<(u16, String)>,
 }
 
 /// What the normal checks need to know, copied out of the shared state for one request.
@@ -177,6 +184,32 @@ impl FakeSts {
         self
     }
 
+    /// Answers the next `calls` GetCallerIdentity calls signed with a key IAM created here
+    /// InvalidClientTokenId (`usize::MAX`: never accepts a new key), as real IAM does while a
+    /// new key has not yet reached STS.
+    pub fn new_keys_unready(&self, calls: usize) -> &Self {
+        self.state.lock().unwrap().unready = calls;
+        self
+    }
+
+    /// How many GetCallerIdentity calls were signed with a key IAM created here: rotate's
+    /// probes of the new key.
+    pub fn new_key_probes(&self) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| {
+                r.params.get("Action").map(String::as_str) == Some("GetCallerIdentity")
+                    && r.access_key_id.starts_with(NEW_KEY_PREFIX)
+            })
+            .count()
+    }
+
+    /// Answers every IAM call with this status and body, as a proxy or a wrong endpoint would.
+    pub fn iam_answer(&self, status: u16, body: &str) -> &Self {
+        self.state.lock().unwrap().iam_answer = Some((status, body.to_owned()));
+        self
+    }
+
     /// Deletes an IAM key as the user would by hand (`aws iam delete-access-key`).
     pub fn delete_key(&self, id: &str) {
         let mut s = self.state.lock().unwrap();
@@ -248,10 +281,31 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
         session_signed: header("x-amz-security-token").is_some(),
         raw: format!("{head}{body}"),
     };
+    let action = request.params.get("Action").cloned().unwrap_or_default();
+    let is_iam = matches!(
+        action.as_str(),
+        "ListAccessKeys" | "CreateAccessKey" | "DeleteAccessKey"
+    );
     let (fault, rules) = {
         let mut s = state.lock().unwrap();
         s.requests.push(request.clone());
-        let fault = s.faults.pop_front().or_else(|| s.always.clone());
+        // IAM calls take no queued fault: the queue is for STS's answers.
+        let mut fault = if is_iam {
+            None
+        } else {
+            s.faults.pop_front().or_else(|| s.always.clone())
+        };
+        if action == "GetCallerIdentity"
+            && s.unready > 0
+            && s.new_keys.contains(&request.access_key_id)
+        {
+            s.unready -= 1;
+            fault = Some(Fault::Error(
+                403,
+                "InvalidClientTokenId",
+                "The security token included in the request is invalid.",
+            ));
+        }
         let rules = Rules {
             good_codes: s.good_codes.clone(),
             handout: s.handout.clone(),
@@ -261,13 +315,7 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
         };
         (fault, rules)
     };
-    let action = request.params.get("Action").cloned().unwrap_or_default();
-    let (fault, iam) = match action.as_str() {
-        "ListAccessKeys" | "CreateAccessKey" | "DeleteAccessKey" => {
-            (None, Some(iam(&request, &mut state.lock().unwrap())))
-        }
-        _ => (fault, None),
-    };
+    let iam = is_iam.then(|| iam(&request, &mut state.lock().unwrap()));
     let mut stream = stream;
     let (status, body) = match fault {
         Some(Fault::Delay(d)) => {
@@ -456,6 +504,8 @@ fn answer(r: &Request, rules: &Rules) -> (u16, String) {
 /// The secret of every key the fake's IAM creates: recognisable, so tests can prove it leaks
 /// nowhere.
 pub const NEW_SECRET: &str = "NeWsEcReTmArKeR0123456789/rotatedsecretkey";
+/// The start of the id of every key the fake's IAM creates (`AKIAFAKEROTATED00001`, …).
+pub const NEW_KEY_PREFIX: &str = "AKIAFAKEROTATED";
 
 fn live_keys(s: &State) -> Vec<String> {
     let old = (!s.old_deleted).then(|| ACCESS_KEY_ID.to_owned());
@@ -479,6 +529,9 @@ fn iam(r: &Request, s: &mut State) -> (u16, String) {
             ),
         )
     };
+    if let Some(answer) = s.iam_answer.clone() {
+        return answer;
+    }
     if !r.session_signed || r.access_key_id != SESSION_KEY_ID {
         return iam_error(403, "AccessDenied", "MFA required");
     }
@@ -508,7 +561,9 @@ fn iam(r: &Request, s: &mut State) -> (u16, String) {
             "Cannot exceed quota for AccessKeysPerUser: 2",
         ),
         "CreateAccessKey" => {
-            let id = format!("AKIAFAKEROTATED{:05}", s.new_keys.len() + 1);
+            // Numbered by creation, so a deleted key's id is never handed out again.
+            s.created += 1;
+            let id = format!("{NEW_KEY_PREFIX}{:05}", s.created);
             s.new_keys.push(id.clone());
             (
                 200,

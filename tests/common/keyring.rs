@@ -26,6 +26,18 @@ impl Keyring {
         Some(Keyring::spawn(home, &[], start))
     }
 
+    /// For a test run once per store: with `store` "keyring", a started (unlocked) keyring and
+    /// its bus address; with any other store, no keyring and an empty address. `None` where the
+    /// keyring's tools are missing (a failure under CI), so the caller skips that store.
+    pub fn for_store(store: &str, home: &Path) -> Option<(Option<Keyring>, String)> {
+        if store != "keyring" {
+            return Some((None, String::new()));
+        }
+        let keyring = Keyring::start(home, true)?;
+        let address = keyring.address.clone();
+        Some((Some(keyring), address))
+    }
+
     /// A session bus with no Secret Service on it (and none to activate): a headless server's
     /// systemd user bus, say. `None` where the tools are missing.
     pub fn bare_bus(home: &Path) -> Option<Keyring> {
@@ -102,6 +114,25 @@ impl Keyring {
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The profiles of every entry mfaenv has in the Secret Service, read with secret-tool.
+    pub fn entries(&self) -> Vec<String> {
+        let out = Command::new("secret-tool")
+            .args(["search", "--all", "service", "mfaenv"])
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .output()
+            .unwrap();
+        // secret-tool prints the attributes on stdout or stderr, by version.
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text.lines()
+            .filter_map(|l| l.strip_prefix("attribute.username = "))
+            .map(str::to_owned)
+            .collect()
     }
 
     pub fn run(&self, f: &Fixture, args: &[&str], vars: &[(&str, &str)]) -> Run {

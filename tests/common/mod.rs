@@ -3,6 +3,7 @@
 
 pub mod fake_sts;
 pub mod keyring;
+pub mod moto;
 
 use fake_sts::{ACCESS_KEY_ID, FakeSts, SERIAL};
 use std::path::{Path, PathBuf};
@@ -120,6 +121,23 @@ impl Fixture {
     pub fn run(&self, args: &[&str]) -> Run {
         Run::from(self.cmd(args).output().unwrap())
     }
+
+    /// The key id of the first profile with keys (the fixtures that rotate have one): the
+    /// config's `mfaenv_access_key_id`
+    /// (a store), else the credentials file's `aws_access_key_id`.
+    pub fn stored_key_id(&self) -> String {
+        let read = |rel: &str| std::fs::read_to_string(self.path(rel)).unwrap_or_default();
+        let text = format!("{}\n{}", read(".aws/config"), read(".aws/credentials"));
+        let find = |key: &str| {
+            text.lines().find_map(|l| {
+                l.strip_prefix(key)
+                    .map(|v| v.trim_start_matches([' ', '=']).to_owned())
+            })
+        };
+        find("mfaenv_access_key_id")
+            .or_else(|| find("aws_access_key_id"))
+            .unwrap()
+    }
 }
 
 /// The built binary under test.
@@ -174,6 +192,7 @@ pub fn assert_no_secret(text: &str) {
         fake_sts::SESSION_TOKEN,
         fake_sts::ROLE_SECRET,
         fake_sts::ROLE_TOKEN,
+        fake_sts::NEW_SECRET,
     ] {
         assert!(!text.contains(secret), "a secret leaked: {text}");
     }
