@@ -31,12 +31,32 @@ struct Row {
     requests: Option<usize>,
 }
 
+/// An address where nothing listens and nothing can start to while the tests run: a TCP socket
+/// bound to it but not listening, kept open for the life of the test process (a port merely
+/// freed could be taken by a fake STS started by a test running beside this one).
 fn closed_port() -> String {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    static PORT: std::sync::OnceLock<u16> = std::sync::OnceLock::new();
+    let port = *PORT.get_or_init(|| {
+        // SAFETY: plain socket calls on a descriptor this function owns and never closes; the
+        // address structures are initialised and their sizes passed.
+        unsafe {
+            let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 0);
+            assert!(fd >= 0, "socket");
+            let mut addr: libc::sockaddr_in = std::mem::zeroed();
+            addr.sin_family = libc::AF_INET as libc::sa_family_t;
+            addr.sin_addr.s_addr = u32::from_ne_bytes([127, 0, 0, 1]);
+            let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+            assert_eq!(libc::bind(fd, (&raw const addr).cast(), len), 0, "bind");
+            let mut bound: libc::sockaddr_in = std::mem::zeroed();
+            let mut bound_len = len;
+            assert_eq!(
+                libc::getsockname(fd, (&raw mut bound).cast(), &mut bound_len),
+                0,
+                "getsockname"
+            );
+            u16::from_be(bound.sin_port)
+        }
+    });
     format!("http://127.0.0.1:{port}")
 }
 
