@@ -1,5 +1,6 @@
 # mfaenv hook for nushell. nu reads a file only when it parses its config, so save it once
 # (again after upgrading mfaenv) where nu loads files at start-up:
+#     mkdir ($nu.user-autoload-dirs | first)
 #     mfaenv init nu | save -f ($nu.user-autoload-dirs | first | path join mfaenv.nu)
 #
 # `mfaenv use PROFILE` and `mfaenv unset` then change this shell directly, and every prompt

@@ -238,10 +238,20 @@ async fn list() -> Result<Output> {
             .as_ref()
             .map(|c| c.load(kind, key, now, time::Duration::ZERO))
             .and_then(|l| match l {
-                cache::Lookup::Hit(e) => Some(format!(
-                    "{} left",
-                    human_duration(e.session.expiration - now)
-                )),
+                cache::Lookup::Hit(e)
+                    if obtain::made_with(
+                        &e,
+                        &p.access_key_id,
+                        p.mfa_serial.as_ref().map(|s| s.as_str()),
+                        kind,
+                        p.roles.last().map(|r| r.arn.as_str()),
+                    ) =>
+                {
+                    Some(format!(
+                        "{} left",
+                        human_duration(e.session.expiration - now)
+                    ))
+                }
                 _ => None,
             })
             .unwrap_or_else(|| "-".to_owned());

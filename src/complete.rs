@@ -29,6 +29,9 @@ pub struct Known {
     pub mfa_serial: Option<String>,
     /// Whether the session `use` would serve is a role's (else the MFA session of its keys).
     pub is_role: bool,
+    /// The id of the long-term key at the end of its chain (not secret): a cached session
+    /// made with another key (one since rotated) is not shown.
+    pub key_id: String,
 }
 
 /// The candidates for a profile argument: every profile `use` can take, sorted, with its role,
@@ -72,6 +75,7 @@ pub fn known_profiles(files: &Files) -> Vec<Known> {
                 role_arn: p.roles.last().map(|r| r.arn.clone()),
                 mfa_serial: p.mfa_serial.map(|s| s.to_string()),
                 is_role: !p.roles.is_empty(),
+                key_id: p.access_key_id.clone(),
             })
         })
         .collect()
@@ -101,8 +105,18 @@ fn time_left(cache: &Cache, known: &Known, now: OffsetDateTime) -> Option<time::
     let name = ProfileName::choose(Some(&known.name), None).ok()?;
     let kind = if known.is_role { Kind::Role } else { Kind::Mfa };
     match cache.load(kind, &name, now, time::Duration::ZERO) {
-        Lookup::Hit(entry) => Some(entry.session.expiration - now),
-        Lookup::Miss | Lookup::Ignored(_) => None,
+        Lookup::Hit(entry)
+            if crate::obtain::made_with(
+                &entry,
+                &known.key_id,
+                known.mfa_serial.as_deref(),
+                kind,
+                known.role_arn.as_deref(),
+            ) =>
+        {
+            Some(entry.session.expiration - now)
+        }
+        Lookup::Hit(_) | Lookup::Miss | Lookup::Ignored(_) => None,
     }
 }
 
@@ -190,6 +204,7 @@ mod tests {
             role_arn: Some("arn:aws:iam::210987654321:role/team/admin".into()),
             mfa_serial: Some("arn:aws:iam::123456789012:mfa/alice".into()),
             is_role: true,
+            key_id: "AKIAEXAMPLE".into(),
         };
         assert_eq!(
             describe(&known, Some(time::Duration::minutes(718))),

@@ -325,15 +325,26 @@ fn cached_for(
             return None;
         }
     };
-    let made_here = entry.source_key_id == profile.access_key_id
+    let serial = profile.mfa_serial.as_ref().map(|s| s.as_str());
+    made_with(&entry, &profile.access_key_id, serial, kind, role_arn).then_some(entry)
+}
+
+/// Whether a cached session of `kind` was made from the profile as it is now: with its
+/// long-term key `key_id` and, for an MFA session, its device (`serial`, when it names one),
+/// for a role session the role `role_arn`. Anything else (a session made with a key since
+/// rotated, another device, another role) is not served, nor shown as if it would be.
+pub fn made_with(
+    entry: &Entry,
+    key_id: &str,
+    serial: Option<&str>,
+    kind: Kind,
+    role_arn: Option<&str>,
+) -> bool {
+    entry.source_key_id == key_id
         && match kind {
-            Kind::Mfa => profile
-                .mfa_serial
-                .as_ref()
-                .is_none_or(|s| entry.mfa_serial.as_deref() == Some(s.as_str())),
+            Kind::Mfa => serial.is_none_or(|s| entry.mfa_serial.as_deref() == Some(s)),
             Kind::Role => entry.role_arn.as_deref() == role_arn,
-        };
-    made_here.then_some(entry)
+        }
 }
 
 /// Stores `entry` unless this run already found the cache unwritable. A failed write warns

@@ -559,7 +559,7 @@ fn not_found(set: &ProfileSet, name: &ProfileName, files: &Files) -> Error {
     let mut names: Vec<&str> = set.profiles().collect();
     names.sort_unstable();
     let hint = match closest(name.as_str(), &names) {
-        Some(close) => format!("; did you mean '{close}'?"),
+        Some(close) => format!(" (did you mean '{close}'?)"),
         None if names.is_empty() => {
             "; no profiles are defined there (see the README for a config example)".to_owned()
         }

@@ -516,7 +516,7 @@ pub fn detect(mfaenv_shell: Option<&str>, parent: Option<&str>) -> (Shell, Optio
         return (
             Shell::Bash,
             Some(format!(
-                "mfaenv: MFAENV_SHELL={} is not a shell mfaenv knows; printing bash syntax (use --shell bash|zsh|fish|powershell|cmd)",
+                "mfaenv: MFAENV_SHELL={} is not a shell mfaenv knows; printing bash syntax (use --shell bash|zsh|fish|powershell|pwsh|cmd|nu)",
                 crate::error::printable(name)
             )),
         );
@@ -527,7 +527,7 @@ pub fn detect(mfaenv_shell: Option<&str>, parent: Option<&str>) -> (Shell, Optio
     (
         Shell::Bash,
         Some(
-            "mfaenv: could not tell which shell this is; printing bash syntax (use --shell bash|zsh|fish|powershell|cmd)"
+            "mfaenv: could not tell which shell this is; printing bash syntax (use --shell bash|zsh|fish|powershell|pwsh|cmd|nu)"
                 .to_owned(),
         ),
     )

@@ -416,3 +416,38 @@ fn an_iam_answer_that_is_not_iams_is_named_by_its_status() {
     );
     assert_eq!(credentials(&f), before);
 }
+
+/// After a rotation the sessions made with the old key are no longer served, and `list` and
+/// Tab completion no longer show them as if they were (they are still in the cache until they
+/// expire).
+#[test]
+fn sessions_of_the_old_key_are_not_shown_after_a_rotation() {
+    let f = Fixture::new();
+    f.login("foobar");
+    let shown = |f: &Fixture| {
+        let list = f.run(&["list"]);
+        assert_eq!(list.code, Some(0), "{list:#?}");
+        let row = list
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("foobar "))
+            .unwrap_or_else(|| panic!("{list:#?}"))
+            .to_owned();
+        let complete = f.run_env(&["--", "mfaenv", "use", ""], &[("MFAENV_COMPLETE", "fish")]);
+        let line = complete
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("foobar\t"))
+            .unwrap_or_else(|| panic!("{complete:#?}"))
+            .to_owned();
+        (row.contains(" left"), line.contains(" left"))
+    };
+    assert_eq!(shown(&f), (true, true), "the session is shown before");
+    let r = run(rotate(&f, "foobar", &[]));
+    assert_eq!(r.code, Some(0), "{r:#?}");
+    assert_eq!(
+        shown(&f),
+        (false, false),
+        "a session of the old key is shown"
+    );
+}
