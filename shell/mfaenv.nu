@@ -98,13 +98,27 @@ def --env __mfaenv_apply [out: string] {
             $saved = ($saved | reject $entry.name)
         }
     }
-    $env._mfaenv_saved = $saved
+    # What `use` removes goes back to what it was before the first `use`.
     for entry in ($data | transpose name value | where value == null) {
-        __mfaenv_restore $entry.name
+        if $entry.name in $saved {
+            load-env {$entry.name: ($saved | get $entry.name)}
+            $saved = ($saved | reject $entry.name)
+        } else {
+            hide-env -i $entry.name
+        }
     }
     load-env ($data | transpose name value | where value != null | transpose -rd)
-    if ($env._mfaenv_saved | is-empty) {
+    __mfaenv_keep $saved
+}
+
+# Keeps `saved` as `$env._mfaenv_saved`, or removes that when it is empty. Either one, never
+# both: nu (0.108) keeps neither an assignment nor a `hide-env` of the same variable made
+# in one `def --env`, so the caller would see the old record again.
+def --env __mfaenv_keep [saved: record] {
+    if ($saved | is-empty) {
         hide-env -i _mfaenv_saved
+    } else {
+        $env._mfaenv_saved = $saved
     }
 }
 
@@ -113,12 +127,9 @@ def --env __mfaenv_restore [name: string] {
     let saved = ($env._mfaenv_saved? | default {})
     if $name in $saved {
         load-env {$name: ($saved | get $name)}
-        $env._mfaenv_saved = ($saved | reject $name)
+        __mfaenv_keep ($saved | reject $name)
     } else {
         hide-env -i $name
-    }
-    if "_mfaenv_saved" in $env and ($env._mfaenv_saved | is-empty) {
-        hide-env -i _mfaenv_saved
     }
 }
 

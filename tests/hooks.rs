@@ -2079,3 +2079,40 @@ fn fish_prompt_snippet_with_status_short() {
         TO_EXPIRY,
     );
 }
+
+/// nu: a value `use` overwrote comes back at `unset` once, and is then forgotten: after the
+/// user removes the variable, a later `use` and `unset` leave it removed (nu keeps neither an
+/// assignment nor a `hide-env` of one variable made in one `def --env`, which once left the
+/// saved value behind).
+#[test]
+fn nu_forgets_a_restored_value_once_unset() {
+    let sh = Sh::Nu;
+    if !sh.present() {
+        return;
+    }
+    let f = Fixture::new();
+    let env = [("AWS_REGION", "ap-south-1")];
+    let mut t = Term::start(
+        &f,
+        sh,
+        Setup {
+            env: &env,
+            ..Setup::default()
+        },
+    );
+    t.prompt();
+    t.run(&format!("mfaenv use foobar --token-code {GOOD_CODE}"));
+    assert_eq!(t.var("AWS_REGION"), "eu-west-1");
+    t.run("mfaenv unset");
+    assert_eq!(t.states(&["AWS_REGION"]), ["ap-south-1"]);
+    assert_eq!(t.states(&["_mfaenv_saved"]), ["(unset)"]);
+    t.run("hide-env AWS_REGION");
+    t.run("mfaenv use foobar");
+    assert_eq!(t.var("AWS_REGION"), "eu-west-1");
+    t.run("mfaenv unset");
+    assert_eq!(
+        t.states(&["AWS_REGION", "_mfaenv_saved"]),
+        ["(unset)", "(unset)"]
+    );
+    t.exit();
+}
