@@ -125,13 +125,63 @@ fn run() -> u8 {
 
 /// What `Cli::parse()` does, less its last step: freeing the whole command tree and the
 /// matches, a tenth of a cached `use`, just before the process exits and frees them anyway.
-/// Errors and `--help` exit here as clap's own `parse` makes them.
+/// `--help` and `--version` print as clap makes them; a usage error is one line (see
+/// [`usage_error`]), exit 2.
 fn parse() -> Cli {
     let mut command = Cli::command();
-    let mut matches = command.get_matches_mut();
-    let cli =
-        Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.format(&mut command).exit());
-    std::mem::forget(matches);
-    std::mem::forget(command);
-    cli
+    let parsed = command
+        .try_get_matches_from_mut(std::env::args_os())
+        .and_then(|mut matches| {
+            let cli = Cli::from_arg_matches_mut(&mut matches);
+            std::mem::forget(matches);
+            cli
+        });
+    match parsed {
+        Ok(cli) => {
+            std::mem::forget(command);
+            cli
+        }
+        Err(e) => {
+            // The subcommand given, if any, for the `--help` to name.
+            let given = std::env::args().skip(1).find(|a| {
+                command
+                    .get_subcommands()
+                    .any(|s| s.get_name() == a.as_str())
+            });
+            usage_error(e.format(&mut command), given.as_deref())
+        }
+    }
+}
+
+/// Exits for a command line clap refused. Help, version and the like are printed as they are;
+/// an error is one line on stderr, as every error of mfaenv's is: clap's message with its
+/// hint lines (possible values, a tip) joined by `;`, naming the `--help` to read.
+fn usage_error(e: clap::Error, subcommand: Option<&str>) -> ! {
+    use clap::error::ErrorKind;
+    if !e.use_stderr() || e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        e.exit()
+    }
+    let text = e.render().to_string();
+    let parts: Vec<&str> = text
+        .lines()
+        .map(|l| l.trim().trim_start_matches('[').trim_end_matches(']'))
+        .filter(|l| {
+            !l.is_empty() && !l.starts_with("For more information") && !l.starts_with("Usage:")
+        })
+        .collect();
+    let mut message = String::new();
+    for part in parts {
+        if !message.is_empty() {
+            // A list after a colon goes on the same clause: `not provided: <PROFILE> <CMD>...`.
+            message.push_str(if message.ends_with(':') { " " } else { "; " });
+        }
+        message.push_str(part);
+    }
+    let message = message.strip_prefix("error: ").unwrap_or(&message);
+    let help = match subcommand {
+        Some(name) => format!("mfaenv {name} --help"),
+        None => "mfaenv --help".to_owned(),
+    };
+    eprintln!("mfaenv: {message}; see {help}");
+    std::process::exit(2)
 }
