@@ -335,11 +335,18 @@ pub async fn remove(args: RemoveArgs, log: Log) -> Result<Output> {
     }
     let deleted = keystore::delete(store, &name)?;
     let dropped = drop_sessions(&set, &name, &files)?;
-    config_edit::remove_properties(
-        &files.config,
-        name.as_str(),
-        &[STORE_PROPERTY, KEY_ID_PROPERTY, CREATED_PROPERTY],
-    )
+    // The `credential_process` line `import` offered goes too: with no keys left it would
+    // only make the AWS CLI fail through mfaenv. Anyone else's line stays.
+    let own_process = format!("mfaenv credential-process {name}");
+    let mut lines = vec![STORE_PROPERTY, KEY_ID_PROPERTY, CREATED_PROPERTY];
+    if set
+        .get_profile(name.as_str())
+        .and_then(|p| p.get("credential_process"))
+        .is_some_and(|v| v.trim() == own_process)
+    {
+        lines.push("credential_process");
+    }
+    config_edit::remove_properties(&files.config, name.as_str(), &lines)
         .map_err(|e| {
             Error::Runtime(format!(
                 "the keys of profile '{name}' are deleted, but {} still names them: {e}; remove {STORE_PROPERTY} and {KEY_ID_PROPERTY} there by hand",

@@ -860,3 +860,26 @@ fn keyring_rotate_against_moto_stores_the_key_moto_made() {
         &with(&base, &[("DBUS_SESSION_BUS_ADDRESS", k.address.as_str())]),
     );
 }
+
+/// `remove` takes out the `credential_process` line `import` offered (mfaenv's own, for this
+/// profile), which with no keys left would only make the AWS CLI fail; anyone else's stays.
+#[test]
+fn remove_takes_out_mfaenvs_own_credential_process_line_only() {
+    for (line, kept) in [
+        (
+            "credential_process = mfaenv credential-process foobar\n",
+            false,
+        ),
+        ("credential_process = other-tool --profile foobar\n", true),
+    ] {
+        let (f, vars) = added_to_the_file();
+        let with_line = format!("{}{line}", config(&f));
+        std::fs::write(f.path(".aws/config"), &with_line).unwrap();
+        let run = f.run_env(&["remove", "foobar", "--yes"], &vars);
+        assert_eq!(run.code, Some(0), "{run:#?}");
+        let after = config(&f);
+        assert_eq!(after.contains(line), kept, "{after}");
+        assert!(!after.contains("mfaenv_key_store"), "{after}");
+        assert!(after.contains("region = eu-west-1"), "{after}");
+    }
+}
