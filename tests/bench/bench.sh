@@ -291,7 +291,7 @@ for shell in bash bash4 zsh fish nu; do
     bash) name='mfaenv prompt hook, bash' note='reference of the hook rows' ;;
     bash4) name='mfaenv prompt hook, bash (clock as in bash 4.2–4.4)' note='' ;;
     zsh) name='mfaenv prompt hook, zsh' note='' ;;
-    fish) name='mfaenv prompt hook, fish' note='builtin clock: path mtime --relative on a clock file (fish 3.5+)' ;;
+    fish) name='mfaenv prompt hook, fish' note='no process, no captured output: a lapse mark dated once per expiry, test -nt against a file rewritten per prompt (fish 3.5+)' ;;
     nu) name='mfaenv prompt hook, nu' note='the pre_prompt closure, less an empty one: date now against the cached lapse moment' ;;
   esac
   if [[ -z $value ]]; then
