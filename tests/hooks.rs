@@ -1495,28 +1495,43 @@ fn zsh_sees_a_session_lapse_while_the_shell_waits() {
 /// A session valid at one prompt counts as lapsed at a prompt after its lapse time, with
 /// nothing changed in the shell in between: the lapse moment worked out once is compared with
 /// the clock at every prompt.
+///
+/// fish: with its builtin clock (a runtime dir for its files), and no `date` run before the
+/// renewal.
 fn session_lapses_while_the_shell_waits(sh: Sh) {
     if !sh.present() {
         return;
     }
     let f = Fixture::new();
+    let run = runtime_dir(&f);
     // Lapses (margin 1 s) 3 s from now.
     let expiry = rfc3339_in(4);
     let env = [
         ("MFAENV_PROFILE", "foobar"),
         ("AWS_SESSION_EXPIRATION", expiry.as_str()),
         ("MFAENV_REFRESH_MARGIN", "1"),
+        ("XDG_RUNTIME_DIR", run.to_str().unwrap()),
     ];
+    let fish = matches!(sh, Sh::Fish);
+    let before = if fish {
+        fish_clock_setup(false)
+    } else {
+        String::new()
+    };
     let mut t = Term::start(
         &f,
         sh,
         Setup {
             env: &env,
+            before: &before,
             ..Setup::default()
         },
     );
     let out = t.prompt() + &t.run("true");
     assert!(!out.contains("lapsed"), "{out:?}");
+    if fish {
+        t.run("set -g __dates_before $__dates");
+    }
     std::thread::sleep(std::time::Duration::from_secs(5));
     t.pty.send_line("true").unwrap();
     t.expect(NOTICE);
@@ -1524,6 +1539,9 @@ fn session_lapses_while_the_shell_waits(sh: Sh) {
     t.answer(GOOD_CODE);
     let out = t.prompt();
     assert!(out.contains("MFA session valid for"), "{out:?}");
+    if fish {
+        assert_eq!(t.var("__dates_before"), "0");
+    }
     assert_eq!(t.var("AWS_ACCESS_KEY_ID"), SESSION_KEY_ID);
     assert_eq!(f.sts.count("GetSessionToken"), 1);
     t.exit();
@@ -1726,42 +1744,7 @@ fn fish_checks_a_valid_session_without_a_process() {
 /// prompt after its lapse time, and is renewed, with no `date` run before the renewal.
 #[test]
 fn fish_clock_sees_a_session_lapse_while_the_shell_waits() {
-    if !Sh::Fish.present() {
-        return;
-    }
-    let f = Fixture::new();
-    let run = runtime_dir(&f);
-    // Lapses (margin 1 s) 3 s from now.
-    let expiry = rfc3339_in(4);
-    let env = [
-        ("MFAENV_PROFILE", "foobar"),
-        ("AWS_SESSION_EXPIRATION", expiry.as_str()),
-        ("MFAENV_REFRESH_MARGIN", "1"),
-        ("XDG_RUNTIME_DIR", run.to_str().unwrap()),
-    ];
-    let before = fish_clock_setup(false);
-    let mut t = Term::start(
-        &f,
-        Sh::Fish,
-        Setup {
-            env: &env,
-            before: &before,
-            ..Setup::default()
-        },
-    );
-    let out = t.prompt() + &t.run("set -g __dates_before $__dates");
-    assert!(!out.contains("lapsed"), "{out:?}");
-    std::thread::sleep(std::time::Duration::from_secs(5));
-    t.pty.send_line("true").unwrap();
-    t.expect(NOTICE);
-    t.expect(ASK);
-    t.answer(GOOD_CODE);
-    let out = t.prompt();
-    assert!(out.contains("MFA session valid for"), "{out:?}");
-    assert_eq!(t.var("__dates_before"), "0");
-    assert_eq!(t.var("AWS_ACCESS_KEY_ID"), SESSION_KEY_ID);
-    assert_eq!(f.sts.count("GetSessionToken"), 1);
-    t.exit();
+    session_lapses_while_the_shell_waits(Sh::Fish);
 }
 
 /// A clock file removed under the shell (a runtime-dir cleaner) is made again at the next
