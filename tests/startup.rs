@@ -28,9 +28,20 @@ fn roots(fx: &Fixture) -> [(&'static str, String); 2] {
 
 /// Runs `mfaenv ARGS` under strace with `vars`; the run and every path it opened.
 fn traced(fx: &Fixture, args: &[&str], vars: &[(&str, String)]) -> (Run, Vec<String>) {
+    let (run, log) = syscalls(fx, args, "open,openat,openat2", vars);
+    let opened = log
+        .lines()
+        .filter(|l| !l.contains("ENOENT"))
+        .filter_map(|l| l.split('"').nth(1).map(str::to_owned))
+        .collect();
+    (run, opened)
+}
+
+/// Runs `mfaenv ARGS` under strace with `vars`, tracing `calls`; the run and strace's lines.
+fn syscalls(fx: &Fixture, args: &[&str], calls: &str, vars: &[(&str, String)]) -> (Run, String) {
     let log = fx.path("strace.log");
     let mut cmd = Command::new("strace");
-    cmd.args(["-f", "-qq", "-e", "trace=open,openat,openat2", "-o"])
+    cmd.args(["-f", "-qq", "-e", &format!("trace={calls}"), "-o"])
         .arg(&log)
         .arg("--")
         .arg(bin())
@@ -38,13 +49,7 @@ fn traced(fx: &Fixture, args: &[&str], vars: &[(&str, String)]) -> (Run, Vec<Str
     fx.sandbox(&mut cmd);
     cmd.envs(vars.iter().map(|(k, v)| (*k, v.as_str())));
     let run = Run::from(cmd.output().unwrap());
-    let opened = std::fs::read_to_string(&log)
-        .unwrap()
-        .lines()
-        .filter(|l| !l.contains("ENOENT"))
-        .filter_map(|l| l.split('"').nth(1).map(str::to_owned))
-        .collect();
-    (run, opened)
+    (run, std::fs::read_to_string(&log).unwrap())
 }
 
 fn times(opened: &[String], path: &str) -> usize {
@@ -165,20 +170,6 @@ fn the_binary_packs_its_relative_relocations_where_glibc_allows() {
     assert!(run.status.success(), "{run:?}");
 }
 
-/// Runs `mfaenv ARGS` under strace, tracing `calls`; the run and strace's lines.
-fn syscalls(fx: &Fixture, args: &[&str], calls: &str) -> (Run, String) {
-    let log = fx.path("syscalls.log");
-    let mut cmd = Command::new("strace");
-    cmd.args(["-f", "-qq", "-e", &format!("trace={calls}"), "-o"])
-        .arg(&log)
-        .arg("--")
-        .arg(bin())
-        .args(args);
-    fx.sandbox(&mut cmd);
-    let run = Run::from(cmd.output().unwrap());
-    (run, std::fs::read_to_string(&log).unwrap())
-}
-
 /// A cached `use` starts no async runtime (no epoll, no eventfd, no thread) and, on Linux,
 /// with glibc, skips Rust's own start-up, which reads all of /proc/self/maps to place a stack guard.
 #[cfg(target_os = "linux")]
@@ -193,6 +184,7 @@ fn a_cached_use_starts_no_runtime_and_reads_no_memory_map() {
         &fx,
         &["use", "foobar", "--shell", "bash"],
         "epoll_create1,eventfd2,clone,clone3,open,openat",
+        &[],
     );
     assert_eq!(run.code, Some(0), "{run:#?}");
     assert!(run.stdout.contains("ASIA"), "{run:#?}");
@@ -215,6 +207,7 @@ fn a_cached_use_starts_no_runtime_and_reads_no_memory_map() {
             GOOD_CODE,
         ],
         "epoll_create1",
+        &[],
     );
     assert_eq!(run.code, Some(0), "{run:#?}");
     assert!(trace.contains("epoll_create1"), "{trace}");
