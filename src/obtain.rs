@@ -397,10 +397,7 @@ fn finish(mut session: Session, profile: &Profile) -> Session {
 /// An STS client for the profile: its region, else `AWS_REGION`/`AWS_DEFAULT_REGION`, else
 /// the global endpoint; `timeout` seconds at most per call.
 pub async fn client(profile: &Profile, timeout: u64, log: Log) -> Sts {
-    let env_region = std::env::var("AWS_REGION")
-        .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
-        .ok();
-    let region = sts::region(profile.region.as_deref(), env_region.as_deref());
+    let region = sts::region_of(profile);
     log.info(format_args!("STS region {region}"));
     Sts::new(profile, region, Duration::from_secs(timeout), log).await
 }

@@ -20,9 +20,7 @@ use crate::obtain;
 use crate::profile::{Files, Profile, ProfileName};
 use crate::session::{Secret, Session};
 use crate::sts::{self, Failure};
-use aws_config::BehaviorVersion;
-use aws_config::timeout::TimeoutConfig;
-use aws_sdk_iam::config::{Credentials, Region};
+use aws_sdk_iam::config::Credentials;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use std::time::{Duration, Instant};
 
@@ -331,28 +329,9 @@ impl Iam {
             None,
             "mfaenv-session",
         );
+        let region = sts::region_of(profile);
         let timeout = Duration::from_secs(timeout);
-        let timeouts = TimeoutConfig::builder()
-            .connect_timeout(timeout)
-            .read_timeout(timeout)
-            .operation_timeout(timeout)
-            .build();
-        let files = profile.texts.as_ref().map_or_else(
-            crate::sdk_settings::profile_files,
-            crate::profile::Texts::sdk_files,
-        );
-        let env_region = std::env::var("AWS_REGION")
-            .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
-            .ok();
-        let region = sts::region(profile.region.as_deref(), env_region.as_deref());
-        let config = aws_config::defaults(BehaviorVersion::latest())
-            .profile_name(profile.name.as_str())
-            .profile_files(files)
-            .region(Region::new(region))
-            .credentials_provider(credentials)
-            .timeout_config(timeouts)
-            .load()
-            .await;
+        let config = sts::sdk_config(profile, region, credentials, timeout).await;
         let endpoint = sts::service_endpoint_url(&config, "IAM");
         if let Some(url) = &endpoint {
             log.info(format_args!("IAM endpoint {}", printable(url)));

@@ -161,6 +161,14 @@ pub(crate) fn is_plain_http(url: &str) -> bool {
         .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"))
 }
 
+/// [`region`] for `profile`, with `AWS_REGION`/`AWS_DEFAULT_REGION` read from the environment.
+pub fn region_of(profile: &Profile) -> String {
+    let env_region = std::env::var("AWS_REGION")
+        .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
+        .ok();
+    region(profile.region.as_deref(), env_region.as_deref())
+}
+
 /// The region for the STS call: the profile's, else `AWS_REGION`/`AWS_DEFAULT_REGION`, else the
 /// global endpoint.
 pub fn region(profile_region: Option<&str>, env_region: Option<&str>) -> String {
@@ -169,6 +177,34 @@ pub fn region(profile_region: Option<&str>, env_region: Option<&str>) -> String 
         .filter(|r| !r.is_empty())
         .unwrap_or(GLOBAL_REGION)
         .to_owned()
+}
+
+/// The SDK configuration a client for `profile` is built from (STS's here, IAM's for `rotate`):
+/// the profile's settings from the texts mfaenv read already (so that the SDK reads no file a
+/// second time), `region`, `credentials` to sign with, and `timeout` per call.
+pub async fn sdk_config(
+    profile: &Profile,
+    region: String,
+    credentials: Credentials,
+    timeout: Duration,
+) -> aws_config::SdkConfig {
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(timeout)
+        .read_timeout(timeout)
+        .operation_timeout(timeout)
+        .build();
+    let files = profile
+        .texts
+        .as_ref()
+        .map_or_else(crate::sdk_settings::profile_files, Texts::sdk_files);
+    aws_config::defaults(BehaviorVersion::latest())
+        .profile_name(profile.name.as_str())
+        .profile_files(files)
+        .region(Region::new(region))
+        .credentials_provider(credentials)
+        .timeout_config(timeouts)
+        .load()
+        .await
 }
 
 impl Sts {
@@ -185,24 +221,7 @@ impl Sts {
             None,
             "mfaenv-profile",
         );
-        let timeouts = TimeoutConfig::builder()
-            .connect_timeout(timeout)
-            .read_timeout(timeout)
-            .operation_timeout(timeout)
-            .build();
-        // The texts mfaenv read already, so that the SDK reads no file a second time.
-        let files = profile
-            .texts
-            .as_ref()
-            .map_or_else(crate::sdk_settings::profile_files, Texts::sdk_files);
-        let config = aws_config::defaults(BehaviorVersion::latest())
-            .profile_name(profile.name.as_str())
-            .profile_files(files)
-            .region(Region::new(region))
-            .credentials_provider(credentials)
-            .timeout_config(timeouts)
-            .load()
-            .await;
+        let config = sdk_config(profile, region, credentials, timeout).await;
         let mut sts = aws_sdk_sts::config::Builder::from(&config).interceptor(CapAnswer);
         // The default client loads every system root certificate (the bundle, then each file
         // of the certificate directory) when it first connects, even to an `http://`
