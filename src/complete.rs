@@ -83,10 +83,8 @@ pub fn known_profiles(files: &Files) -> Vec<Known> {
 
 /// The merged files, parsed by the same loader as `use`; `None` when unreadable or malformed.
 fn load(files: &Files) -> Option<aws_config::profile::ProfileSet> {
-    // The parser is async but does no I/O of its own here: a bare current-thread runtime
-    // (no timers, no I/O driver) is enough and costs microseconds.
-    let runtime = tokio::runtime::Builder::new_current_thread().build().ok()?;
-    runtime.block_on(profile::load(files)).ok()
+    // The parser is async but does no I/O of its own: run without a runtime, as `use` does.
+    profile::now(profile::load(files)).ok()
 }
 
 /// Whether `name` may be offered: only names that every shell inserts as one plain word, so
