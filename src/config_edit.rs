@@ -1015,9 +1015,12 @@ pub fn strip_config_properties(text: &str, profile: &str, keys: &[&str]) -> (Str
 }
 
 /// Rewrites the file at `path` (through its links) as `edit` makes it, atomically, with its
-/// permissions and no backup; false when nothing changed.
+/// permissions and no backup, under the file's edit lock as every edit is (so that no edit
+/// made meanwhile is lost); false when nothing changed.
 fn rewrite(path: &Path, edit: impl Fn(&str) -> (String, usize)) -> io::Result<bool> {
     let target = follow_links(path)?;
+    let _lock = lock_for(&target)?;
+    // Read under the lock: what another edit saved a moment ago is part of what we rewrite.
     let meta = fs::metadata(&target)?;
     if !meta.is_file() {
         return Err(io::Error::new(
@@ -1166,7 +1169,13 @@ mod strip_tests {
             fs::metadata(&path).unwrap().permissions().mode() & 0o777,
             0o640
         );
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+        // The file and its edit lock (empty and private), no copy.
+        let mut names: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, [".credentials.mfaenv.lock", "credentials"]);
         assert!(!remove_keys(&path, &["a"]).unwrap());
     }
 }

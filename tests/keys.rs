@@ -185,11 +185,12 @@ fn keyring_import_moves_the_keys_and_keeps_every_other_byte() {
         names,
         [
             ".config.mfaenv.lock",
+            ".credentials.mfaenv.lock",
             "config",
             "config.mfaenv.bak",
             "credentials"
         ],
-        "config, its edit lock and backup, credentials: no copy of the credentials file"
+        "config and credentials with their edit locks, the config's backup: no copy of the credentials file"
     );
     assert!(!f.path(".aws/credentials.mfaenv.bak").exists());
     assert!(k.lookup("foobar").contains(LONG_TERM_SECRET));
