@@ -207,6 +207,51 @@ fn an_edit_lock_held_past_the_bound_is_a_clear_error() {
     assert_eq!(std::fs::read_to_string(&config).unwrap(), "[profile p]\n");
 }
 
+/// The rewrites of `import` and `remove` (keys out of the credentials file, the store's lines
+/// out of the config) wait for the edit lock too, and read the file only once they hold it,
+/// so an edit another process makes meanwhile is kept.
+#[test]
+fn removals_wait_for_the_edit_lock_and_keep_what_was_saved_meanwhile() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::write(&config, "[profile p]\nmfaenv_key_store = file\n").unwrap();
+    let credentials = dir.path().join("credentials");
+    std::fs::write(
+        &credentials,
+        "[p]\naws_access_key_id = A\naws_secret_access_key = S\n",
+    )
+    .unwrap();
+    for (path, lock) in [
+        (&config, ".config.mfaenv.lock"),
+        (&credentials, ".credentials.mfaenv.lock"),
+    ] {
+        let holder = Holder::hold(&dir.path().join(lock));
+        let is_config = path == &config;
+        let target = path.clone();
+        let removal = std::thread::spawn(move || {
+            if is_config {
+                config_edit::remove_properties(&target, "p", &["mfaenv_key_store"])
+            } else {
+                config_edit::remove_keys(&target, &["p"])
+            }
+        });
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(!removal.is_finished(), "{lock}: did not wait for the lock");
+        // What the lock's holder saves before letting go is part of what gets rewritten.
+        let mut text = std::fs::read_to_string(path).unwrap();
+        text.push_str("# saved meanwhile\n");
+        std::fs::write(path, &text).unwrap();
+        drop(holder);
+        assert!(removal.join().unwrap().unwrap(), "{lock}");
+        let after = std::fs::read_to_string(path).unwrap();
+        assert!(after.contains("# saved meanwhile"), "{lock}: {after}");
+        assert!(
+            !after.contains("mfaenv_key_store") && !after.contains("= S"),
+            "{after}"
+        );
+    }
+}
+
 #[test]
 fn a_symlinked_edit_lock_is_refused_and_its_target_untouched() {
     let dir = tempfile::tempdir().unwrap();
