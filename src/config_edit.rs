@@ -200,12 +200,7 @@ pub fn save_property_with(
     let (old, attributes) = match fs::metadata(&target) {
         // `AWS_CONFIG_FILE=/dev/null` is a common way to switch the file off: replacing the
         // device with a file (or writing a backup into /dev) must never happen.
-        Ok(meta) if !meta.is_file() => {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("{} is not a regular file; not editing it", target.display()),
-            ));
-        }
+        Ok(meta) if !meta.is_file() => return Err(not_regular(&target)),
         Ok(meta) => {
             check_writable(&target, &meta)?;
             (Some(fs::read(&target)?), attributes_of(&meta))
@@ -214,12 +209,7 @@ pub fn save_property_with(
         Err(e) => return Err(e),
     };
     let old_text = match &old {
-        Some(bytes) => std::str::from_utf8(bytes).map_err(|_| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("{} is not UTF-8 text; not editing it", target.display()),
-            )
-        })?,
+        Some(bytes) => std::str::from_utf8(bytes).map_err(|_| not_utf8(&target))?,
         None => "",
     };
     let new_text = set_property(old_text, profile, key, value);
@@ -1021,26 +1011,38 @@ fn rewrite(path: &Path, edit: impl Fn(&str) -> (String, usize)) -> io::Result<bo
     let target = follow_links(path)?;
     let _lock = lock_for(&target)?;
     // Read under the lock: what another edit saved a moment ago is part of what we rewrite.
-    let meta = fs::metadata(&target)?;
-    if !meta.is_file() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("{} is not a regular file; not editing it", target.display()),
-        ));
-    }
-    let old = fs::read(&target)?;
-    let old_text = std::str::from_utf8(&old).map_err(|_| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("{} is not UTF-8 text; not editing it", target.display()),
-        )
-    })?;
-    let (new_text, removed) = edit(old_text);
+    let (meta, old_text) = read_for_edit(&target)?;
+    let (new_text, removed) = edit(&old_text);
     if removed == 0 {
         return Ok(false);
     }
     write_unnamed(&target, new_text.as_bytes(), meta.permissions())?;
     Ok(true)
+}
+
+/// The metadata and text of `target` (links already followed), for an in-place rewrite:
+/// refused when it is not a regular file (`AWS_CONFIG_FILE=/dev/null`) or not UTF-8 text.
+fn read_for_edit(target: &Path) -> io::Result<(fs::Metadata, String)> {
+    let meta = fs::metadata(target)?;
+    if !meta.is_file() {
+        return Err(not_regular(target));
+    }
+    let text = String::from_utf8(fs::read(target)?).map_err(|_| not_utf8(target))?;
+    Ok((meta, text))
+}
+
+fn not_regular(target: &Path) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("{} is not a regular file; not editing it", target.display()),
+    )
+}
+
+fn not_utf8(target: &Path) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!("{} is not UTF-8 text; not editing it", target.display()),
+    )
 }
 
 /// Like `write_atomic`, but on Linux the data is written to a file with no name (`O_TMPFILE`)
@@ -1251,21 +1253,8 @@ pub fn replace_keys_text(text: &str, profile: &str, keys: (&str, &str)) -> Optio
 pub fn replace_keys(path: &Path, profile: &str, keys: (&str, &str)) -> io::Result<()> {
     let target = follow_links(path)?;
     let _lock = lock_for(&target)?;
-    let meta = fs::metadata(&target)?;
-    if !meta.is_file() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("{} is not a regular file; not editing it", target.display()),
-        ));
-    }
-    let old = fs::read(&target)?;
-    let old_text = std::str::from_utf8(&old).map_err(|_| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("{} is not UTF-8 text; not editing it", target.display()),
-        )
-    })?;
-    let new_text = replace_keys_text(old_text, profile, keys).ok_or_else(|| {
+    let (meta, old_text) = read_for_edit(&target)?;
+    let new_text = replace_keys_text(&old_text, profile, keys).ok_or_else(|| {
         io::Error::new(
             io::ErrorKind::InvalidData,
             format!(
