@@ -68,14 +68,12 @@ function __mfaenv_check
         __mfaenv_lapse_time
     end
     if set -q __mfaenv_mark[1]
-        # The mark or the directory is gone (a cleaner of the runtime dir): new files.
-        if not test -f $__mfaenv_mark; or not true >$__mfaenv_now 2>/dev/null
-            __mfaenv_lapse_time
-        end
+        # The mark or the directory is gone (a cleaner of the runtime dir): new files, whose
+        # making dates the "now" file as well.
+        test -f $__mfaenv_mark; and true >$__mfaenv_now 2>/dev/null
+        or __mfaenv_lapse_time
         if set -q __mfaenv_mark[1]
-            true >$__mfaenv_now 2>/dev/null
-            and test $__mfaenv_mark -nt $__mfaenv_now
-            or __mfaenv_renew
+            test $__mfaenv_mark -nt $__mfaenv_now; or __mfaenv_renew
             return 0
         end
     end
