@@ -59,7 +59,9 @@ fn it_is_a_static_pie_with_no_loader_and_no_shared_library() {
     }
     let header = readelf("-h", &bin);
     assert!(
-        header.lines().any(|l| l.trim_start().starts_with("Type:") && l.contains("DYN")),
+        header
+            .lines()
+            .any(|l| l.trim_start().starts_with("Type:") && l.contains("DYN")),
         "{header}"
     );
     let segments = readelf("-lW", &bin);
@@ -70,7 +72,10 @@ fn it_is_a_static_pie_with_no_loader_and_no_shared_library() {
     assert!(!stack.contains("RWE"), "no executable stack: {stack}");
     let dynamic = readelf("-dW", &bin);
     assert!(!dynamic.contains("(NEEDED)"), "{dynamic}");
-    assert!(dynamic.contains("BIND_NOW") || dynamic.contains("NOW"), "{dynamic}");
+    assert!(
+        dynamic.contains("BIND_NOW") || dynamic.contains("NOW"),
+        "{dynamic}"
+    );
     let run = Run::from(Command::new(&bin).arg("--version").output().unwrap());
     assert_eq!(run.code, Some(0), "{run:#?}");
     assert!(run.stdout.starts_with("mfaenv "), "{run:#?}");
@@ -93,9 +98,13 @@ fn its_load_address_is_random_at_every_run() {
     std::fs::write(fx.path(".aws/config"), config).unwrap();
     for _ in 0..3 {
         let run = Run::from(
-            cmd(&fx, &bin, &["use", "foobar", "--shell", "bash", "--no-cache"])
-                .output()
-                .unwrap(),
+            cmd(
+                &fx,
+                &bin,
+                &["use", "foobar", "--shell", "bash", "--no-cache"],
+            )
+            .output()
+            .unwrap(),
         );
         assert_eq!(run.code, Some(0), "{run:#?}");
         assert!(run.stdout.contains("ASIA"), "{run:#?}");

@@ -28,6 +28,7 @@ awsume_pin=awsume==4.5.4
 aws_mfa_pin=aws-mfa==0.0.12
 aws_v2=/usr/bin/aws
 gnu_time=/usr/bin/time
+musl=x86_64-unknown-linux-musl
 say() { printf 'bench: %s\n' "$*" >&2; }
 
 # ---------------------------------------------------------------------------------------------
@@ -76,6 +77,14 @@ sys.exit(m.version(n) != v)' "$2" 2>/dev/null; }
   say "building mfaenv and the fake STS (release)"
   cargo build --release --quiet --example fake-sts
   cargo build --release --quiet
+  # The static Linux build (README "Start-up"), where its std and musl's C compiler are here.
+  if rustup target list --installed 2>/dev/null | grep -x "$musl" >/dev/null &&
+    command -v x86_64-linux-musl-gcc >/dev/null 2>&1; then
+    say "building the static build (release, $musl)"
+    cargo build --release --quiet --target "$musl"
+  else
+    say "no $musl std or no x86_64-linux-musl-gcc (musl-tools): the static build's rows will say missing"
+  fi
 
   # A namespace with only loopback: as root `unshare --net`, else a user namespace as well.
   export MFAENV_BENCH_INSIDE=1
@@ -111,8 +120,18 @@ while read -r name; do
   case $name in AWS_* | AWSUME_* | MFAENV_* | DIRENV_* | XDG_*) unset "$name" ;; esac
 done < <(compgen -e)
 
-bin=$target/release/mfaenv
 work=$(mktemp -d)
+# Each build is timed from a fresh copy, as `cargo install` leaves it (a copy of the file), so
+# that the two start from the same state: how a file's pages came into the page cache (written
+# in one go, or faulted in piece by piece by earlier runs) changes a start by up to 0.25 ms
+# here. The last line adds the figures after those pages were dropped from the page cache.
+mkdir -p "$work/default" "$work/static"
+cp "$target/release/mfaenv" "$work/default/mfaenv"
+bin=$work/default/mfaenv
+static_bin=$work/static/mfaenv
+if [[ -x $target/$musl/release/mfaenv ]]; then
+  cp "$target/$musl/release/mfaenv" "$static_bin"
+fi
 sts_pid=
 trap '[ -n "$sts_pid" ] && kill "$sts_pid" 2>/dev/null; rm -rf "$work"' EXIT
 # No command below may read or write the caller's own home: each row gets a home of its own.
@@ -179,7 +198,7 @@ echo "machine: $(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /
 echo "network: $network"
 echo "runs: $runs per mfaenv row, $peer_runs per peer row, ${HOOK_CALLS:-20000} calls per hook figure (median of 5)"
 echo "versions:"
-echo "  mfaenv: $(version_of "$bin" --version)"
+echo "  mfaenv: $(version_of "$bin" --version) (default build: glibc $(getconf GNU_LIBC_VERSION 2>/dev/null | sed 's/^glibc //'), dynamic); static build ($musl, static-pie): $(if [[ -x $static_bin ]]; then echo built; else echo missing; fi)"
 echo "  hyperfine: $(version_of hyperfine --version); GNU time: $(if [[ -x $gnu_time ]]; then dpkg-query -W -f '${Version}' time 2>/dev/null || version_of "$gnu_time" --version; else echo missing; fi)"
 for shell in bash zsh fish; do
   echo "  $shell: $(if command -v "$shell" >/dev/null; then version_of "$shell" --version; else echo missing; fi)"
@@ -267,8 +286,10 @@ report() {
 # mfaenv's own rows, the references of the others.
 home=$work/mfaenv
 measure true "$runs" 5 0 '' /bin/true
+true_median=$median
 report '`/bin/true` (process start, for scale)' '' 'the floor of any command'
 measure unset "$runs" 5 0 'unset AWS_ACCESS_KEY_ID' "$bin" unset --shell bash
+unset_median=$median
 report '`mfaenv unset` (start-up and print)' '' ''
 measure sts "$runs" 5 1 "$session_key" "$bin" use bench --shell bash -q --no-cache --token-code "$code"
 ref_uncached=$median
@@ -277,6 +298,21 @@ HOME=$home "$bin" use bench --shell bash -q --token-code "$code" >/dev/null || s
 measure hit "$runs" 5 0 "$session_key" "$bin" use bench --shell bash -q
 ref_cached=$median
 report '`mfaenv use` (cached session)' '' 'reference of the cached rows'
+# The static build: the same three rows, with their ratio to the default build's.
+if [[ -x $static_bin ]]; then
+  measure static-unset "$runs" 5 0 'unset AWS_ACCESS_KEY_ID' "$static_bin" unset --shell bash
+  report '`mfaenv unset`, static build' "$unset_median" 'vs the default build'
+  measure static-sts "$runs" 5 1 "$session_key" "$static_bin" use bench --shell bash -q --no-cache --token-code "$code"
+  report '`mfaenv use --no-cache --token-code`, static build' "$ref_uncached" 'vs the default build'
+  HOME=$home "$static_bin" use bench --shell bash -q --token-code "$code" >/dev/null || say "could not fill mfaenv's cache"
+  measure static-hit "$runs" 5 0 "$session_key" "$static_bin" use bench --shell bash -q
+  report '`mfaenv use` (cached session), static build' "$ref_cached" 'vs the default build'
+  static_hit=$median
+else
+  for what in '`mfaenv unset`' '`mfaenv use --no-cache --token-code`' '`mfaenv use` (cached session)'; do
+    missing_row "$what, static build" "not built: needs the $musl std and musl-tools"
+  done
+fi
 
 # The prompt hooks: tests/bench/hook.sh five times, the median of its per-call figures. They
 # run inside the shell: no process of their own, so no RSS and no request.
@@ -405,6 +441,31 @@ if command -v direnv >/dev/null 2>&1; then
   dir=$work
 else
   missing_row 'direnv (`direnv export bash`)' 'not installed (Debian direnv)'
+fi
+
+# Start-up, the figure of README "Start-up": what a cached `use` adds to `/bin/true`, in this run.
+over() { awk -v a="$1" -v b="$true_median" 'BEGIN { printf "%+.2f ms", (a - b) * 1000 }'; }
+# Then once more with each binary's pages dropped from the page cache (posix_fadvise
+# DONTNEED) and faulted back in by one run, as after a reboot: the reads of a cold start
+# bring them in piece by piece, which makes every later start slower too.
+drop_pages() { python3 -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED); os.close(fd)' "$1"; }
+after_drop() { # BIN: sets $median for its cached use after its pages were dropped
+  median=
+  drop_pages "$1" && HOME=$home "$1" --version >/dev/null &&
+    measure "$2" "$runs" 5 0 "$session_key" "$1" use bench --shell bash -q
+}
+home=$work/mfaenv dir=$work stdin=/dev/null want_in=
+extra_env=()
+if [[ -n $true_median && -n $ref_cached ]]; then
+  cold_default=; cold_static=
+  after_drop "$bin" cold-default && [[ -z $failed ]] && cold_default=$median
+  if [[ -n ${static_hit-} ]]; then
+    after_drop "$static_bin" cold-static && [[ -z $failed ]] && cold_static=$median
+  fi
+  show() { if [[ -n $1 ]]; then over "$1"; else echo missing; fi; }
+  echo
+  echo "cached \`use\` over \`/bin/true\` in this run, fresh copy (as installed): default build $(show "$ref_cached"), static build $(show "${static_hit-}"); after the binary's pages were dropped from the page cache: default build $(show "$cold_default"), static build $(show "$cold_static")"
 fi
 
 if ((failures)); then
