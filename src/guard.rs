@@ -41,6 +41,54 @@ pub fn forbid_dumps() {
     }
 }
 
+/// Makes the executable's relocated data read-only (RELRO: vtables, function pointers and the
+/// GOT), as glibc's loader does after relocating. A static-pie on musl relocates itself and
+/// leaves that segment writable; this does what its loader would. Elsewhere the loader has done
+/// it already, and this is not compiled. A failure is ignored: the process works as before.
+#[cfg(all(target_os = "linux", target_env = "musl"))]
+pub fn protect_relocated_data() {
+    unsafe extern "C" fn each(
+        info: *mut libc::dl_phdr_info,
+        _size: libc::size_t,
+        _data: *mut libc::c_void,
+    ) -> libc::c_int {
+        // SAFETY: the C library passes a valid `info` whose program headers it has mapped.
+        let info = unsafe { &*info };
+        let headers = if info.dlpi_phdr.is_null() {
+            &[][..]
+        } else {
+            // SAFETY: `dlpi_phnum` headers start at `dlpi_phdr`.
+            unsafe { std::slice::from_raw_parts(info.dlpi_phdr, usize::from(info.dlpi_phnum)) }
+        };
+        // SAFETY: sysconf has no preconditions.
+        let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096);
+        for header in headers.iter().filter(|h| h.p_type == libc::PT_GNU_RELRO) {
+            let (Ok(at), Ok(size)) = (
+                usize::try_from(header.p_vaddr),
+                usize::try_from(header.p_memsz),
+            ) else {
+                continue;
+            };
+            let start = (info.dlpi_addr as usize + at) & !(page - 1);
+            // The loader's rounding: the last partial page stays writable (it holds .data).
+            let end = (info.dlpi_addr as usize + at + size) & !(page - 1);
+            if end > start {
+                // SAFETY: the range lies in this executable's own mapped, relocated segment,
+                // which nothing writes once relocation is done.
+                unsafe {
+                    libc::mprotect(start as *mut libc::c_void, end - start, libc::PROT_READ);
+                }
+            }
+        }
+        // The executable comes first; the rest (the vDSO) are not ours.
+        1
+    }
+    // SAFETY: the callback only reads what it is given.
+    unsafe {
+        libc::dl_iterate_phdr(Some(each), std::ptr::null_mut());
+    }
+}
+
 /// Lets `cmd`, once started, dump core as it could before mfaenv lowered the limit (exec resets
 /// dumpability by itself).
 pub fn restore_core_limit(cmd: &mut Command) {

@@ -78,6 +78,8 @@ fn startup() {
 fn run() -> u8 {
     // Before anything else, and so before any secret is read: no core file, no memory dump.
     mfaenv::guard::forbid_dumps();
+    #[cfg(all(target_os = "linux", target_env = "musl"))]
+    mfaenv::guard::protect_relocated_data();
     // A panic's message could carry anything it formatted: show only where it happened.
     std::panic::set_hook(Box::new(|info| {
         let place = info

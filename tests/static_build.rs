@@ -122,6 +122,81 @@ fn its_load_address_is_random_at_every_run() {
     );
 }
 
+/// The executable's mappings while it runs, as its `mfa_process` reads them from
+/// `/proc/$PPID/maps`: (start, end, permissions, file offset).
+fn mappings(bin: &Path) -> Vec<(u64, u64, String, u64)> {
+    let fx = Fixture::new();
+    let maps = fx.path("maps");
+    let config = std::fs::read_to_string(fx.path(".aws/config")).unwrap().replace(
+        "[profile foobar]\n",
+        &format!(
+            "[profile foobar]\nmfa_process = grep -F \"$(readlink /proc/$PPID/exe)\" /proc/$PPID/maps >'{}'; echo {GOOD_CODE}\n",
+            maps.display()
+        ),
+    );
+    std::fs::write(fx.path(".aws/config"), config).unwrap();
+    let run = Run::from(
+        cmd(
+            &fx,
+            bin,
+            &["use", "foobar", "--shell", "bash", "--no-cache"],
+        )
+        .output()
+        .unwrap(),
+    );
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let hex = |s: &str| u64::from_str_radix(s, 16).unwrap();
+    std::fs::read_to_string(&maps)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (start, end) = fields[0].split_once('-').unwrap();
+            (hex(start), hex(end), fields[1].to_owned(), hex(fields[2]))
+        })
+        .collect()
+}
+
+/// RELRO holds in both builds: once started, the executable's relocated data (vtables,
+/// function pointers, the GOT: `PT_GNU_RELRO`) is mapped read-only. glibc's loader does it
+/// for the default build; the static build, which musl relocates without making it read-only,
+/// does it itself at start.
+#[test]
+fn its_relocated_data_is_read_only_once_started() {
+    let Some(bin) = static_bin() else { return };
+    if !have("readelf") {
+        return;
+    }
+    for build in [bin.as_path(), common::bin()] {
+        let segments = readelf("-lW", build);
+        let relro: Vec<u64> = segments
+            .lines()
+            .find(|l| l.trim_start().starts_with("GNU_RELRO"))
+            .unwrap_or_else(|| panic!("no GNU_RELRO in {}: {segments}", build.display()))
+            .split_whitespace()
+            .filter_map(|f| u64::from_str_radix(f.trim_start_matches("0x"), 16).ok())
+            .collect();
+        // Offset, virtual address, physical address, file size, memory size.
+        let (vaddr, memsz) = (relro[1], relro[4]);
+        let maps = mappings(build);
+        let base = maps.iter().find(|m| m.3 == 0).expect("the first mapping").0;
+        let (from, to) = ((base + vaddr) & !0xfff, (base + vaddr + memsz) & !0xfff);
+        assert!(to > from, "{}: {relro:?}", build.display());
+        for page in (from..to).step_by(0x1000) {
+            let map = maps
+                .iter()
+                .find(|m| m.0 <= page && page < m.1)
+                .unwrap_or_else(|| panic!("{page:x} unmapped: {maps:x?}"));
+            assert_eq!(
+                map.2,
+                "r--p",
+                "{}: page {page:x} of the relocated data is not read-only: {maps:x?}",
+                build.display()
+            );
+        }
+    }
+}
+
 /// A dnsmasq on 127.0.0.2:53 that knows `sts.dns.test` (127.0.0.1, no IPv6 address) and
 /// answers NXDOMAIN for every other name under `test`; it logs each query it gets.
 struct Dns {
