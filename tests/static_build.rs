@@ -35,14 +35,6 @@ fn static_bin() -> Option<PathBuf> {
     found
 }
 
-/// `BIN ARGS` in the fixture's sandbox.
-fn cmd(fx: &Fixture, bin: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(bin);
-    cmd.args(args);
-    fx.sandbox(&mut cmd);
-    cmd
-}
-
 fn readelf(flag: &str, bin: &Path) -> String {
     let out = Command::new("readelf").arg(flag).arg(bin).output().unwrap();
     assert!(out.status.success(), "readelf {flag}: {out:?}");
@@ -115,13 +107,9 @@ fn mappings(bin: &Path) -> Vec<(u64, u64, String, u64)> {
     );
     std::fs::write(fx.path(".aws/config"), config).unwrap();
     let run = Run::from(
-        cmd(
-            &fx,
-            bin,
-            &["use", "foobar", "--shell", "bash", "--no-cache"],
-        )
-        .output()
-        .unwrap(),
+        fx.cmd_of(bin, &["use", "foobar", "--shell", "bash", "--no-cache"])
+            .output()
+            .unwrap(),
     );
     assert_eq!(run.code, Some(0), "{run:#?}");
     let hex = |s: &str| u64::from_str_radix(s, 16).unwrap();
@@ -314,25 +302,20 @@ fn it_keeps_keys_in_the_os_keyring() {
     };
     let bus = ("DBUS_SESSION_BUS_ADDRESS", keyring.address.as_str());
     let run = Run::from(
-        cmd(
-            &fx,
-            &bin,
-            &["add", "foobar", "--env", "--serial-number", SERIAL],
-        )
-        .envs([
-            bus,
-            ("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID),
-            ("AWS_SECRET_ACCESS_KEY", LONG_TERM_SECRET),
-        ])
-        .output()
-        .unwrap(),
+        fx.cmd_of(&bin, &["add", "foobar", "--env", "--serial-number", SERIAL])
+            .envs([
+                bus,
+                ("AWS_ACCESS_KEY_ID", ACCESS_KEY_ID),
+                ("AWS_SECRET_ACCESS_KEY", LONG_TERM_SECRET),
+            ])
+            .output()
+            .unwrap(),
     );
     assert_eq!(run.code, Some(0), "{run:#?}");
     assert!(run.stderr.contains("in the OS keyring"), "{run:#?}");
     assert!(keyring.lookup("foobar").contains(LONG_TERM_SECRET));
     let run = Run::from(
-        cmd(
-            &fx,
+        fx.cmd_of(
             &bin,
             &[
                 "use",

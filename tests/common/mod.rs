@@ -55,7 +55,12 @@ impl Fixture {
     /// `mfaenv ARGS` with a clean environment: this home, the fake STS, no AWS variables of the
     /// machine running the tests.
     pub fn cmd(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(bin());
+        self.cmd_of(bin(), args)
+    }
+
+    /// As [`Fixture::cmd`], with another build of mfaenv (the static one).
+    pub fn cmd_of(&self, program: &Path, args: &[&str]) -> Command {
+        let mut cmd = Command::new(program);
         cmd.args(args);
         self.sandbox(&mut cmd);
         cmd
